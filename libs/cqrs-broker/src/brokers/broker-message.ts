@@ -1,0 +1,33 @@
+/**
+ * One message as a broker sends it: the serialized event plus routing data.
+ * Built once (by the serializer or read from an outbox row) and passed
+ * through unchanged, so brokers never re-serialize.
+ * @publicApi
+ */
+export interface BrokerMessage {
+  readonly topic: string;
+  /** Ordering/partition key; absent when the event has none. */
+  readonly key?: string;
+  readonly eventId: string;
+  readonly eventName: string;
+  /** The python-cqrs JSON of the event, UTF-8. */
+  readonly body: Buffer;
+  /** Header names as in {@link MessageHeaders}, plus any the producer added. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Header names every broker writes. @publicApi */
+export const MessageHeaders = {
+  eventId: 'event-id',
+  eventName: 'event-name',
+  contentType: 'content-type',
+  correlationId: 'correlation-id',
+  causationId: 'causation-id',
+  traceparent: 'traceparent',
+  /** Set on dead letters: why the message was dead-lettered. */
+  deadLetterReason: 'x-dead-letter-reason',
+  /** Set on dead letters: how many times handling was attempted. */
+  deliveryAttempts: 'x-delivery-attempts',
+} as const;
+
+export const JSON_CONTENT_TYPE = 'application/json';

@@ -1,0 +1,51 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { InMemoryMessageBroker } from './brokers/in-memory-message-broker.js';
+import { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
+import { CQRS_BROKER_OPTIONS, CqrsBrokerConfigurableModule } from './cqrs-broker.module-definition.js';
+import type { CqrsBrokerModuleOptions } from './cqrs-broker-options.interface.js';
+import { HandlerRegistry } from './discovery/handler-registry.js';
+import { EventEmitter } from './events/event-emitter.js';
+import { EventMediator } from './events/event-mediator.js';
+import { EventSerializer } from './events/event-serializer.js';
+import { IntegrationEventRegistry } from './events/integration-event-registry.js';
+import { RequestMediator } from './requests/request-mediator.js';
+
+/**
+ * Wires the mediators, the event emitter and the message broker into Nest DI.
+ * Global by default: import it once in the root module.
+ *
+ * @example
+ * \@Module({
+ *   imports: [CqrsBrokerModule.forRoot({ middlewares: [LoggingMiddleware, ValidationMiddleware] })],
+ *   providers: [JoinMeetingCommandHandler],
+ * })
+ * export class AppModule {}
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: MESSAGE_BROKER,
+      inject: [CQRS_BROKER_OPTIONS],
+      useFactory: (options: CqrsBrokerModuleOptions): MessageBroker => options.broker ?? new InMemoryMessageBroker(),
+    },
+    IntegrationEventRegistry,
+    EventSerializer,
+    HandlerRegistry,
+    EventEmitter,
+    RequestMediator,
+    EventMediator,
+  ],
+  exports: [MESSAGE_BROKER, IntegrationEventRegistry, EventSerializer, EventEmitter, RequestMediator, EventMediator],
+})
+export class CqrsBrokerModule extends CqrsBrokerConfigurableModule implements OnApplicationShutdown {
+  constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.broker.close?.();
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { BrokerMessage } from '../brokers/broker-message.js';
+import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
+import { HandlerRegistry } from '../discovery/handler-registry.js';
+import { EventSerializer } from './event-serializer.js';
+import { NotificationEvent } from './notification-event.js';
+
+/** Events produced from one emit, cascading through domain handlers, beyond which we assume a cycle. */
+const MAX_CASCADE = 10_000;
+
+/**
+ * Routes the events a handler produced: domain events to every bound
+ * `EventHandler` in-process (a failing handler is logged with the event id and
+ * does not stop the others; events those handlers produce are routed too);
+ * notification and ECST events to the configured `MessageBroker`, in one batch.
+ *
+ * Publishing here happens after the handler's transaction: for at-least-once
+ * delivery, write notification events to the outbox instead.
+ * @publicApi
+ */
+@Injectable()
+export class EventEmitter {
+  private readonly logger = new Logger('CqrsBroker');
+
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly serializer: EventSerializer,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+  ) {}
+
+  async emit(events: readonly object[]): Promise<void> {
+    const outgoing: BrokerMessage[] = [];
+    const queue = [...events];
+    for (let i = 0; i < queue.length; i++) {
+      if (i >= MAX_CASCADE) throw new Error(`More than ${MAX_CASCADE} events cascaded from one emit: do event handlers produce each other's events in a cycle?`);
+      const event = queue[i];
+      if (event instanceof NotificationEvent) {
+        outgoing.push(this.serializer.toMessage(event));
+        continue;
+      }
+      for (const invoker of this.registry.eventInvokersOf(event.constructor)) {
+        try {
+          const { events: produced } = await invoker.invoke(event);
+          if (produced) queue.push(...produced);
+        } catch (error) {
+          const eventId = (event as { eventId?: string }).eventId ?? 'without id';
+          this.logger.error(
+            `${invoker.handlerType.name} failed on ${event.constructor.name} (event ${eventId}): ${(error as Error)?.message ?? error}`,
+            (error as Error)?.stack,
+          );
+        }
+      }
+    }
+    if (outgoing.length) await this.broker.publish(outgoing);
+  }
+}

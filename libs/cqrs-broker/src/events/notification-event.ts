@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { getIntegrationEventContract } from './integration-event.decorator.js';
+
+/** Fields to build a notification or ECST event from. @publicApi */
+export interface NotificationEventInit<TPayload> {
+  readonly payload: TPayload;
+  /** Defaults to the class's `@IntegrationEvent` name. */
+  readonly eventName?: string;
+  /** Defaults to the class's `@IntegrationEvent` topic. */
+  readonly topic?: string;
+  /** Ordering/partition key, e.g. the aggregate id: events with one key keep their order. */
+  readonly key?: string;
+  /** Extra message headers (correlation id, causation id, traceparent, your own). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly eventId?: string;
+  readonly eventTimestamp?: Date;
+}
+
+/**
+ * An event sent to the message broker: it says that something changed and
+ * carries identifiers in `payload`. On the wire it is python-cqrs's JSON:
+ * `{ event_id, event_timestamp, event_name, topic, payload }`.
+ * @publicApi
+ */
+export class NotificationEvent<TPayload = Record<string, unknown>> {
+  readonly eventId: string;
+  readonly eventTimestamp: Date;
+  readonly eventName: string;
+  readonly topic: string;
+  readonly payload: TPayload;
+  readonly key?: string;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(init: NotificationEventInit<TPayload>) {
+    const contract = getIntegrationEventContract(new.target);
+    const eventName = init.eventName ?? contract?.name;
+    const topic = init.topic ?? contract?.topic;
+    if (!eventName || !topic) {
+      throw new TypeError(
+        `${new.target.name} needs an event name and a topic: pass them, or decorate the class with @IntegrationEvent({ name, topic }).`,
+      );
+    }
+    this.eventId = init.eventId ?? randomUUID();
+    this.eventTimestamp = init.eventTimestamp ?? new Date();
+    this.eventName = eventName;
+    this.topic = topic;
+    this.payload = init.payload;
+    this.key = init.key;
+    this.headers = init.headers ?? {};
+  }
+}
+
+/**
+ * Event-carried state transfer: like a notification, but `payload` is the full
+ * state of the entity, so consumers need not call back for it.
+ * @publicApi
+ */
+export class ECSTEvent<TPayload = Record<string, unknown>> extends NotificationEvent<TPayload> {}

@@ -1,0 +1,32 @@
+export { CqrsBrokerModule } from './cqrs-broker.module.js';
+export { CQRS_BROKER_OPTIONS } from './cqrs-broker.module-definition.js';
+export type { CqrsBrokerModuleOptions } from './cqrs-broker-options.interface.js';
+
+export { Request, type RequestResult } from './requests/request.js';
+export type { RequestHandler } from './requests/request-handler.interface.js';
+export { HandlesRequest } from './requests/handles-request.decorator.js';
+export { RequestMap } from './requests/request-map.js';
+export { RequestMediator } from './requests/request-mediator.js';
+export { RequestHandlerNotFoundException } from './requests/request-handler-not-found.exception.js';
+export { DuplicateHandlerException } from './discovery/duplicate-handler.exception.js';
+
+export { DomainEvent } from './events/domain-event.js';
+export { NotificationEvent, ECSTEvent, type NotificationEventInit } from './events/notification-event.js';
+export { IntegrationEvent, getIntegrationEventContract, type IntegrationEventContract } from './events/integration-event.decorator.js';
+export type { EventHandler } from './events/event-handler.interface.js';
+export { HandlesEvent } from './events/handles-event.decorator.js';
+export { EventMap } from './events/event-map.js';
+export { EventEmitter } from './events/event-emitter.js';
+export { EventMediator } from './events/event-mediator.js';
+export { EventSerializer, UnserializableEventException, type WireEvent } from './events/event-serializer.js';
+export { IntegrationEventRegistry } from './events/integration-event-registry.js';
+export { MalformedEventException } from './events/malformed-event.exception.js';
+
+export type { Middleware, MiddlewareContext, NextFunction } from './middleware/middleware.interface.js';
+export { LoggingMiddleware } from './middleware/logging.middleware.js';
+export { ValidationMiddleware } from './middleware/validation.middleware.js';
+export { RequestValidationException } from './middleware/request-validation.exception.js';
+
+export { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
+export { MessageHeaders, JSON_CONTENT_TYPE, type BrokerMessage } from './brokers/broker-message.js';
+export { InMemoryMessageBroker, type InMemoryListener } from './brokers/in-memory-message-broker.js';
