@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-cqrs-broker$/, replacement: lib('index.ts') },
       { find: /^nestjs-cqrs-broker\/outbox$/, replacement: lib('outbox/index.ts') },
+      { find: /^nestjs-cqrs-broker\/inbox$/, replacement: lib('inbox/index.ts') },
       { find: /^nestjs-cqrs-broker\/kafka$/, replacement: lib('brokers/kafka/index.ts') },
       { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
     ],
