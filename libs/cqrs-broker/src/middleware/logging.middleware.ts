@@ -19,7 +19,10 @@ export class LoggingMiddleware implements Middleware {
       return result;
     } catch (error) {
       const eventId = (message as { eventId?: string }).eventId;
-      this.logger.error(
+      // A client error (an HttpException below 500, e.g. not found) is the caller's, not ours.
+      const status = (error as { getStatus?: () => number })?.getStatus?.();
+      const log = status !== undefined && status < 500 ? this.logger.warn.bind(this.logger) : this.logger.error.bind(this.logger);
+      log(
         `${label} failed after ${(performance.now() - started).toFixed(1)} ms${eventId ? ` (event ${eventId})` : ''}: ${(error as Error)?.message ?? error}`,
       );
       throw error;
