@@ -99,8 +99,9 @@ our_pid() {
 
 check_java() {
   command -v "$JAVA" >/dev/null 2>&1 || { err "java not found (set JAVA_HOME or JAVA)"; exit 1; }
-  local line major
-  line="$("$JAVA" -version 2>&1 | head -n1)"
+  local line major minor
+  # (grep, not head -n1: JAVA_TOOL_OPTIONS makes java print a line first)
+  line="$("$JAVA" -version 2>&1 | grep -m1 'version "' || true)"
   major="$(sed -E 's/.*version "([0-9]+)(\.([0-9]+))?.*/\1 \3/' <<<"$line")"
   read -r major minor <<<"$major"
   [[ "$major" == 1 ]] && major="${minor:-0}"
@@ -137,7 +138,7 @@ fetch() {
     rm -rf "$tmp"
     exit 1
   fi
-  if ! ls "$tmp/lib"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1; then
+  if [[ ! -f "$tmp/lib/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
     err "kafka_2.13-$KAFKA_VERSION.jar missing after Maven run"
     rm -rf "$tmp"
     exit 1
@@ -145,7 +146,7 @@ fetch() {
   printf '%s\n' "$KAFKA_VERSION" >"$tmp/.complete"
   rm -rf "$DIST_DIR"
   mv "$tmp" "$DIST_DIR"
-  log "fetched $(ls "$LIB_DIR" | wc -l) jars into $LIB_DIR in $((SECONDS - t0))s"
+  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars into $LIB_DIR in $((SECONDS - t0))s"
   if command -v flock >/dev/null 2>&1; then exec 9>&-; fi
 }
 
@@ -238,7 +239,7 @@ prepare_data() {
 # (which, for a KRaft broker, includes being unfenced by the controller).
 is_ready() {
   port_open "$KAFKA_PORT" || return 1
-  grep -q -E 'Kafka Server started|\[KafkaRaftServer nodeId=[0-9]+\] Kafka Server started' "$LOG_FILE" 2>/dev/null
+  grep -q -F 'Kafka Server started' "$LOG_FILE" 2>/dev/null
 }
 
 # Readiness probe written in Java against kafka-clients (already in lib/):
@@ -442,8 +443,8 @@ cmd_stop() {
   fi
   rm -f "$PID_FILE"
   # Make sure the listener sockets are gone before returning.
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     port_open "$KAFKA_PORT" || break
     sleep 0.1
   done
