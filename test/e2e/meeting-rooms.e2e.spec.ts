@@ -1,0 +1,108 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InMemoryMessageBroker, MESSAGE_BROKER, type BrokerMessage } from 'nestjs-cqrs-broker';
+import { createMeetingRoomsApp } from '../../apps/meeting-rooms/src/app.factory.js';
+import { RoomNotifier } from '../../apps/meeting-rooms/src/meetings/room-notifier.service.js';
+
+describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
+  let app: INestApplication;
+  let base: string;
+  let dir: string;
+  const published: BrokerMessage[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meeting-rooms-e2e-'));
+    process.env.LOG_LEVEL = 'silent';
+    app = await createMeetingRoomsApp({ port: 0, databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, brokerUrl: 'memory://' });
+    await app.listen(0);
+    const { port } = app.getHttpServer().address();
+    base = `http://127.0.0.1:${port}`;
+    const broker = app.get<InMemoryMessageBroker>(MESSAGE_BROKER);
+    for (const topic of ['meeting_notifications', 'meeting_room_notifications']) broker.subscribe(topic, (m) => void published.push(m));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = (path: string, body?: unknown) =>
+    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  it('joins a meeting (201) and reads it back with its participants', async () => {
+    expect((await post('/meetings/standup/participants', { userId: 'ada' })).status).toBe(201);
+    expect((await post('/meetings/standup/participants', { userId: 'linus' })).status).toBe(201);
+    const response = await fetch(`${base}/meetings/standup`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      meetingId: 'standup',
+      link: 'https://meet.example.com/standup',
+      participants: ['ada', 'linus'],
+    });
+  });
+
+  it('handles the UserJoined domain event in-process', async () => {
+    await post('/meetings/retro/participants', { userId: 'grace' });
+    expect(app.get(RoomNotifier).noticesFor('retro')).toEqual(['New user joined: grace']);
+  });
+
+  it('publishes a user_joined_meeting notification keyed by meeting, once per join', async () => {
+    await post('/meetings/planning/participants', { userId: 'alan' });
+    await post('/meetings/planning/participants', { userId: 'alan' });
+    await app.get<InMemoryMessageBroker>(MESSAGE_BROKER).drain();
+    const joins = published.filter((m) => m.eventName === 'user_joined_meeting' && m.key === 'planning');
+    expect(joins).toHaveLength(1);
+    expect(JSON.parse(joins[0].body.toString())).toMatchObject({
+      event_name: 'user_joined_meeting',
+      topic: 'meeting_notifications',
+      payload: { meetingId: 'planning', userId: 'alan' },
+    });
+  });
+
+  it('rejects an invalid body with 400 and every field message, and writes nothing', async () => {
+    const response = await post('/meetings/bad/participants', { userId: 42, extra: true });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.message).toEqual(expect.arrayContaining(['property extra should not exist', 'userId must be a string']));
+    expect((await fetch(`${base}/meetings/bad`)).status).toBe(404);
+  });
+
+  it('rejects a missing body field with 400', async () => {
+    const response = await post('/meetings/bad/participants', {});
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toContain('userId should not be empty');
+  });
+
+  it('rejects a body over the size limit with 413', async () => {
+    const response = await post('/meetings/big/participants', { userId: 'x'.repeat(100_000) });
+    expect(response.status).toBe(413);
+    expect((await fetch(`${base}/meetings/big`)).status).toBe(404);
+  });
+
+  it('answers 404 for an unknown meeting', async () => {
+    const response = await fetch(`${base}/meetings/does-not-exist`);
+    expect(response.status).toBe(404);
+    expect((await response.json()).message).toBe('Meeting "does-not-exist" not found');
+  });
+
+  it('closes a room (200) and publishes meeting_room_closed on meeting_room_notifications', async () => {
+    const response = await post('/rooms/room-7/close');
+    expect(response.status).toBe(200);
+    const { roomId, closedAt } = await response.json();
+    expect(roomId).toBe('room-7');
+    await app.get<InMemoryMessageBroker>(MESSAGE_BROKER).drain();
+    const closed = published.filter((m) => m.eventName === 'meeting_room_closed' && m.key === 'room-7');
+    expect(closed).toHaveLength(1);
+    expect(closed[0].topic).toBe('meeting_room_notifications');
+    expect(JSON.parse(closed[0].body.toString()).payload).toEqual({ meetingRoomId: 'room-7', closedAt });
+  });
+
+  it('serves health and the Swagger UI', async () => {
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+  });
+});
