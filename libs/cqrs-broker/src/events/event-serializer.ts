@@ -112,7 +112,7 @@ export class EventSerializer {
     let payload = wire.payload;
     const payloadType = registered.contract.payload;
     if (payloadType) {
-      if (typeof payload !== 'object' || payload === null) {
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new MalformedEventException(`payload of "${wire.event_name}" is not an object`);
       }
       payload = plainToInstance(payloadType, payload);
