@@ -30,3 +30,7 @@ export { RequestValidationException } from './middleware/request-validation.exce
 export { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
 export { MessageHeaders, JSON_CONTENT_TYPE, type BrokerMessage } from './brokers/broker-message.js';
 export { InMemoryMessageBroker, type InMemoryListener } from './brokers/in-memory-message-broker.js';
+
+export { MessageContext, type MessageContextData } from './tracing/message-context.js';
+export { CorrelationMiddleware } from './tracing/correlation.middleware.js';
+export { newTraceparent, childTraceparent, traceIdOf } from './tracing/traceparent.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MessageContext } from '../tracing/message-context.js';
 import { getIntegrationEventContract } from './integration-event.decorator.js';
 
 /** Fields to build a notification or ECST event from. @publicApi */
@@ -10,7 +11,10 @@ export interface NotificationEventInit<TPayload> {
   readonly topic?: string;
   /** Ordering/partition key, e.g. the aggregate id: events with one key keep their order. */
   readonly key?: string;
-  /** Extra message headers (correlation id, causation id, traceparent, your own). */
+  /**
+   * Extra message headers. Inside a `MessageContext` the event also gets
+   * `correlation-id`, `causation-id` and `traceparent`; headers given here win.
+   */
   readonly headers?: Readonly<Record<string, string>>;
   readonly eventId?: string;
   readonly eventTimestamp?: Date;
@@ -46,7 +50,7 @@ export class NotificationEvent<TPayload = Record<string, unknown>> {
     this.topic = topic;
     this.payload = init.payload;
     this.key = init.key;
-    this.headers = init.headers ?? {};
+    this.headers = { ...MessageContext.headers(), ...init.headers };
   }
 }
 

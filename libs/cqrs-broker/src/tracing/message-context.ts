@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { MessageHeaders } from '../brokers/broker-message.js';
+import { childTraceparent, newTraceparent } from './traceparent.js';
+
+/** What ties a message to the work that caused it. @publicApi */
+export interface MessageContextData {
+  /** Shared by everything one original request caused, across services. */
+  readonly correlationId: string;
+  /** Id of the event (or request) being handled: the direct cause of new events. */
+  readonly causationId?: string;
+  /** W3C trace context of the current unit of work. */
+  readonly traceparent: string;
+}
+
+const storage = new AsyncLocalStorage<MessageContextData>();
+
+/**
+ * The correlation context of the current async flow. Integration events
+ * created inside it carry `correlation-id`, `causation-id` and `traceparent`
+ * headers; consumers restore it from those headers before handlers run, so a
+ * chain of services shares one correlation id and one trace.
+ * @publicApi
+ */
+export const MessageContext = {
+  current(): MessageContextData | undefined {
+    return storage.getStore();
+  },
+
+  run<T>(context: MessageContextData, work: () => T): T {
+    return storage.run(context, work);
+  },
+
+  /** A fresh context for work that starts here (an HTTP request, a scheduled job). */
+  start(correlationId: string = randomUUID()): MessageContextData {
+    return { correlationId, traceparent: newTraceparent() };
+  },
+
+  /** The context for handling a received message, from its headers. */
+  fromHeaders(headers: Readonly<Record<string, string | undefined>>, eventId: string): MessageContextData {
+    return {
+      correlationId: headers[MessageHeaders.correlationId] || eventId,
+      causationId: eventId,
+      traceparent: childTraceparent(headers[MessageHeaders.traceparent]),
+    };
+  },
+
+  /** Headers that an event created now should carry. */
+  headers(): Record<string, string> {
+    const context = storage.getStore();
+    if (!context) return {};
+    const headers: Record<string, string> = {
+      [MessageHeaders.correlationId]: context.correlationId,
+      [MessageHeaders.traceparent]: childTraceparent(context.traceparent),
+    };
+    if (context.causationId) headers[MessageHeaders.causationId] = context.causationId;
+    return headers;
+  },
+};
