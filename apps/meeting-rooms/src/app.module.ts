@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
+import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
 import type { AppConfig } from './config/app-config.js';
 import { createBroker } from './config/broker.factory.js';
 import { databaseOptions } from './config/database-options.js';
@@ -18,7 +18,7 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), entities: [...MEETING_ENTITIES], synchronize: true }),
         CqrsBrokerModule.forRoot({
-          middlewares: [LoggingMiddleware, ValidationMiddleware],
+          middlewares: [CorrelationMiddleware, LoggingMiddleware, ValidationMiddleware],
           broker: createBroker(config.brokerUrl),
         }),
         TerminusModule,
