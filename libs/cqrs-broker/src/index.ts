@@ -34,3 +34,16 @@ export { InMemoryMessageBroker, type InMemoryListener } from './brokers/in-memor
 export { MessageContext, type MessageContextData } from './tracing/message-context.js';
 export { CorrelationMiddleware } from './tracing/correlation.middleware.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './tracing/traceparent.js';
+
+export { parseBrokerUrl, InvalidBrokerUrlException, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
+export { redactUrl } from './brokers/redact-url.js';
+
+export { EventConsumerModule } from './consumers/event-consumer.module.js';
+export { EVENT_CONSUMER_OPTIONS } from './consumers/event-consumer.module-definition.js';
+export type { EventConsumerModuleOptions } from './consumers/event-consumer-options.interface.js';
+export { EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
+export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
+export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './consumers/retry-policy.js';
+export { DeadLetterHeaders } from './consumers/dead-letter-headers.js';
+export { InMemoryEventConsumer, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/in-memory-event-consumer.js';

@@ -1,0 +1,38 @@
+/**
+ * One message as a broker consumer received it, before decoding. Transports
+ * build it from their native message and hand it to the
+ * `EventConsumerPipeline`.
+ * @publicApi
+ */
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly body: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Ordering key (Kafka message key), when there is one. */
+  readonly key?: string;
+  /** Aborted when the consumer stops: the pipeline stops retrying and reports `stopped`, so the message is not acknowledged. */
+  readonly signal?: AbortSignal;
+  /** Called before each retry, e.g. to heartbeat a Kafka consumer group during long backoffs. */
+  readonly beforeRetry?: () => Promise<void>;
+}
+
+/**
+ * What the transport must do with a message after the pipeline ran:
+ * - `handled`: acknowledge it (commit the offset / ack).
+ * - `dead-letter`: publish it to the dead-letter destination with `reason`
+ *   and `attempts` in headers, then acknowledge it.
+ * - `stopped`: the consumer is stopping; leave it unacknowledged so it is delivered again.
+ * @publicApi
+ */
+export type ConsumeOutcome =
+  | { readonly status: 'handled'; readonly attempts: number; readonly eventId: string; readonly eventName: string }
+  | {
+      readonly status: 'dead-letter';
+      readonly reason: string;
+      readonly attempts: number;
+      /** True when the message could not be decoded (not retried). */
+      readonly malformed: boolean;
+      readonly eventId?: string;
+      readonly eventName?: string;
+    }
+  | { readonly status: 'stopped'; readonly attempts: number };

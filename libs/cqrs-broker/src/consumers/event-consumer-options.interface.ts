@@ -1,0 +1,24 @@
+import type { RetryPolicy } from './retry-policy.js';
+
+/**
+ * Options of `EventConsumerModule.forRoot` / `forRootAsync`.
+ * @publicApi
+ */
+export interface EventConsumerModuleOptions {
+  /**
+   * This service's consumer name: logged with every failure, written on dead
+   * letters, and (with the event id) the inbox key, so two services reading
+   * one topic each handle every event once. Keep it stable across deploys.
+   */
+  name: string;
+  /** Bounded retry with exponential backoff before a message is dead-lettered. */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Also consume from the in-memory broker (the configured `MESSAGE_BROKER`
+   * must then be an `InMemoryMessageBroker`): for single-process setups and
+   * tests. Dead letters go to the `<topic>.DLT` topic of that broker.
+   */
+  inMemory?: boolean;
+  /** Topics the in-memory consumer reads. Default: topics of all registered integration events. */
+  topics?: readonly string[];
+}

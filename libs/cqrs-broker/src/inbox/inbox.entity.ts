@@ -1,0 +1,35 @@
+import { EntitySchema } from 'typeorm';
+import type { InboxRecord } from './inbox-record.js';
+
+/** Default inbox table name. @publicApi */
+export const DEFAULT_INBOX_TABLE = 'inbox';
+
+const schemas = new Map<string, EntitySchema<InboxRecord>>();
+
+/**
+ * The TypeORM entity of the inbox table; add it to your DataSource's
+ * `entities`. One schema object per table name, so the DataSource and the
+ * `Inbox` use the same one.
+ *
+ * @example
+ * new DataSource({ type: 'postgres', url, entities: [inboxEntity(), ...], migrations: [CreateInboxTable1760000000000] });
+ * @publicApi
+ */
+export function inboxEntity(tableName: string = DEFAULT_INBOX_TABLE): EntitySchema<InboxRecord> {
+  let schema = schemas.get(tableName);
+  if (!schema) {
+    schema = new EntitySchema<InboxRecord>({
+      // Distinct names let several inbox tables live in one DataSource.
+      name: tableName === DEFAULT_INBOX_TABLE ? 'InboxRecord' : `InboxRecord:${tableName}`,
+      tableName,
+      columns: {
+        consumerName: { name: 'consumer_name', type: String, length: 255, primary: true },
+        eventId: { name: 'event_id', type: String, length: 255, primary: true },
+        eventName: { name: 'event_name', type: String, length: 255, nullable: true },
+        receivedAt: { name: 'received_at', type: Date, createDate: true },
+      },
+    });
+    schemas.set(tableName, schema);
+  }
+  return schema;
+}
