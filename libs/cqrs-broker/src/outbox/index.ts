@@ -1,0 +1,17 @@
+export { OutboxModule } from './outbox.module.js';
+export { OUTBOX_OPTIONS } from './outbox.module-definition.js';
+export type { OutboxModuleOptions, OutboxRelayOptions } from './outbox-options.interface.js';
+export { OUTBOX_DEFAULTS } from './outbox-defaults.js';
+export { OutboxStatus } from './outbox-status.js';
+export { OUTBOX_CODECS, UnknownOutboxCodecException, type OutboxCodec } from './outbox-codec.js';
+export { createOutboxEntity, createOutboxMigration, type OutboxRecord, type OutboxTableOptions } from './outbox-table.js';
+export { OutboxRepository } from './outbox-repository.js';
+export { OutboxTransaction, type OutboxTransactionContext } from './outbox-transaction.js';
+export { OutboxWakeup } from './outbox-wakeup.js';
+export { OutboxRelay, type OutboxBatchResult, type OutboxRelayDependencies, type OutboxJobRegistry } from './outbox-relay.js';
+export { OutboxRelayServer } from './outbox-relay.server.js';
+export { OutboxAdmin } from './outbox-admin.js';
+export type { OutboxStats, DeadOutboxRow } from './outbox.dialect.js';
+export { createOutboxDialect } from './outbox-dialect.factory.js';
+export type { OutboxDialect } from './outbox.dialect.js';
+export { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';

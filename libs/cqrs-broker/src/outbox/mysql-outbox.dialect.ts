@@ -1,0 +1,75 @@
+import { OutboxStatus } from './outbox-status.js';
+import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
+import { SqlParams } from './sql-params.js';
+
+/**
+ * MySQL 8 / MariaDB 10.6+: the claim is a short READ COMMITTED transaction,
+ * `SELECT … FOR UPDATE SKIP LOCKED` then an `UPDATE` of the lease (MariaDB
+ * has no `UPDATE … RETURNING`). READ COMMITTED takes no gap locks, so a
+ * claim never blocks the app's inserts.
+ */
+export class MysqlOutboxDialect extends OutboxDialect {
+  readonly database = 'mysql' as const;
+
+  protected quote(identifier: string): string {
+    return `\`${identifier}\``;
+  }
+
+  protected params(): SqlParams {
+    return new SqlParams('question');
+  }
+
+  protected get now(): string {
+    return 'NOW(3)';
+  }
+
+  protected nowPlus(p: SqlParams, ms: number): string {
+    return `(NOW(3) + INTERVAL ${p.add(Math.round(ms) * 1000)} MICROSECOND)`;
+  }
+
+  protected ageMs(expression: string): string {
+    return `TIMESTAMPDIFF(MICROSECOND, ${expression}, NOW(3)) / 1000`;
+  }
+
+  protected async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, values, true);
+      return { rows: result.records ?? [], affected: result.affected ?? 0 };
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction('READ COMMITTED');
+      try {
+        const rows: any[] = await runner.query(
+          `SELECT ${this.claimedColumns} FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+          [limit],
+        );
+        if (rows.length) {
+          const p = this.params();
+          const lease = `locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}`;
+          await runner.query(`UPDATE ${this.table} SET ${lease} WHERE ${this.idIn(p, rows.map((r) => String(r.id)))}`, p.values);
+        }
+        await runner.commitTransaction();
+        return this.toClaimed(rows);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** MySQL allows neither LIMIT in an IN subquery nor reading the table a DELETE writes: DELETE … LIMIT instead. */
+  override async purgePublishedBatch(olderThanMs: number, limit: number): Promise<number> {
+    const p = this.params();
+    const sql = `DELETE FROM ${this.table} WHERE status = '${OutboxStatus.published}' AND published_at <= ${this.nowPlus(p, -olderThanMs)} LIMIT ${p.add(limit)}`;
+    return (await this.run(sql, p.values)).affected;
+  }
+}

@@ -1,0 +1,54 @@
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { OutboxRelay } from './outbox-relay.js';
+import { OUTBOX_RELAY_PATTERN, type OutboxRelaySink } from './outbox-relay.sink.js';
+
+/**
+ * Runs the outbox relay as a Nest microservice: `listen` starts the relay of
+ * every `OutboxModule` in the app, `close` stops them gracefully (the batch
+ * in flight is finished or released). Use it for a process that only relays.
+ *
+ * @example
+ * const app = await NestFactory.createMicroservice(RelayModule, { strategy: new OutboxRelayServer() });
+ * await app.listen();
+ * @publicApi
+ */
+export class OutboxRelayServer extends Server implements CustomTransportStrategy {
+  private relays: OutboxRelay[] = [];
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.relays = await this.collectRelays();
+      if (!this.relays.length) throw new Error('OutboxRelayServer found no outbox relay: import OutboxModule.forRoot(...) in the microservice module');
+      for (const relay of this.relays) relay.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+  }
+
+  /** No events: the relay reports through logs. */
+  on(): never {
+    throw new Error('OutboxRelayServer emits no events');
+  }
+
+  /** The relays this server runs. */
+  unwrap<T>(): T {
+    return this.relays as T;
+  }
+
+  private async collectRelays(): Promise<OutboxRelay[]> {
+    const handler = this.getHandlerByPattern(OUTBOX_RELAY_PATTERN);
+    if (!handler) return [];
+    const relays = new Set<OutboxRelay>();
+    const sink: OutboxRelaySink = { add: (relay) => relays.add(relay) };
+    // Calls every outbox module's handler (Nest chains event handlers of one pattern).
+    const result = await handler(sink, new BaseRpcContext([]));
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    return [...relays];
+  }
+}

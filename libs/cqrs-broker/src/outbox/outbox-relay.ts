@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import type { BrokerMessage } from '../brokers/broker-message.js';
+import type { MessageBroker } from '../brokers/message-broker.interface.js';
+import { decodeBody } from './outbox-codec.js';
+import { OUTBOX_DEFAULTS, type ResolvedOutboxRelayOptions } from './outbox-defaults.js';
+import type { OutboxRelayOptions } from './outbox-options.interface.js';
+import type { OutboxWakeup } from './outbox-wakeup.js';
+import type { ClaimedOutboxRow, OutboxDialect } from './outbox.dialect.js';
+import { PostgresOutboxDialect } from './postgres-outbox.dialect.js';
+import { PostgresOutboxListener } from './postgres-outbox.listener.js';
+
+/** What one relay round trip did. @publicApi */
+export interface OutboxBatchResult {
+  /** Rows leased by this round. */
+  readonly claimed: number;
+  /** Rows the broker accepted and that are now marked published. */
+  readonly published: number;
+  /** Rows whose publish failed (rescheduled, or dead at their last attempt). */
+  readonly failed: number;
+  /** Rows that could not be read back (unknown codec, corrupt body), now dead. */
+  readonly unreadable: number;
+}
+
+/** The part of `SchedulerRegistry` (@nestjs/schedule) the relay registers its purge job with. */
+export interface OutboxJobRegistry {
+  addInterval(name: string, intervalId: ReturnType<typeof setInterval>): void;
+  deleteInterval(name: string): void;
+}
+
+/** Everything a relay needs; `OutboxModule` fills it from DI. */
+export interface OutboxRelayDependencies {
+  readonly dialect: OutboxDialect;
+  readonly broker: MessageBroker;
+  readonly wakeup: OutboxWakeup;
+  readonly options?: OutboxRelayOptions;
+  /** PostgreSQL: LISTEN for commits of other processes. Default true. */
+  readonly listen?: boolean;
+  /** Registers the purge interval here (e.g. Nest's `SchedulerRegistry`) when given. */
+  readonly jobs?: OutboxJobRegistry;
+}
+
+/** Fills in the defaults and checks the numbers. */
+export function resolveRelayOptions(options: OutboxRelayOptions = {}): ResolvedOutboxRelayOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const resolved: ResolvedOutboxRelayOptions = {
+    ...OUTBOX_DEFAULTS.relay,
+    relayId: `${hostname().slice(0, 80)}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...defined,
+  };
+  for (const key of ['batchSize', 'pollIntervalMs', 'leaseMs', 'maxAttempts', 'purgeIntervalMs', 'purgeBatchSize'] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new Error(`Outbox relay option ${key} must be a positive number, got ${resolved[key]}`);
+  }
+  for (const key of ['backoffBaseMs', 'backoffMaxMs', 'retentionMs', 'shutdownTimeoutMs'] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new Error(`Outbox relay option ${key} must be zero or more, got ${resolved[key]}`);
+  }
+  if (resolved.relayId.length > 128) throw new Error('Outbox relay option relayId must be at most 128 characters');
+  return resolved;
+}
+
+/**
+ * Publishes outbox rows to the `MessageBroker`, at least once, oldest first.
+ *
+ * Each round trip leases a batch of due rows in one short statement or
+ * transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL and MariaDB, so relays
+ * share the table without taking the same row), publishes the batch with one
+ * `broker.publish` call, and marks it published in one statement. A failed
+ * publish reschedules the batch with exponential backoff and jitter, and rows
+ * go `dead` after `maxAttempts`. Rows of a relay that died are claimed again
+ * once their lease (`leaseMs`) runs out.
+ *
+ * The loop keeps claiming while batches come back full, then sleeps until the
+ * poll interval or a commit wakes it.
+ * @publicApi
+ */
+export class OutboxRelay {
+  readonly options: ResolvedOutboxRelayOptions;
+  private readonly logger = new Logger('OutboxRelay');
+  private readonly dialect: OutboxDialect;
+  private readonly broker: MessageBroker;
+  private readonly wakeup: OutboxWakeup;
+  private readonly listener?: PostgresOutboxListener;
+  private readonly jobs?: OutboxJobRegistry;
+  private loop?: Promise<void>;
+  private abort?: AbortController;
+  private purgeTimer?: ReturnType<typeof setInterval>;
+  private purging?: Promise<number>;
+  private inFlight?: readonly ClaimedOutboxRow[];
+
+  constructor(dependencies: OutboxRelayDependencies) {
+    this.dialect = dependencies.dialect;
+    this.broker = dependencies.broker;
+    this.wakeup = dependencies.wakeup;
+    this.jobs = dependencies.jobs;
+    this.options = resolveRelayOptions(dependencies.options);
+    if (this.dialect instanceof PostgresOutboxDialect && dependencies.listen !== false) {
+      this.listener = new PostgresOutboxListener(this.dialect.dataSource, this.dialect.channel, () => this.wakeup.notify(), this.logger);
+    }
+  }
+
+  /** The name this relay writes in `locked_by`. */
+  get relayId(): string {
+    return this.options.relayId;
+  }
+
+  get running(): boolean {
+    return this.loop !== undefined;
+  }
+
+  private get purgeJobName(): string {
+    return `outbox-purge:${this.dialect.tableName}:${this.relayId}`;
+  }
+
+  /** Starts the loop and the retention purge; does nothing if already running. */
+  start(): void {
+    if (this.loop) return;
+    const abort = (this.abort = new AbortController());
+    this.loop = this.run(abort.signal);
+    this.purgeTimer = setInterval(() => void this.purgePublished().catch((e: Error) => this.logger.error(`Outbox purge failed: ${e.message}`)), this.options.purgeIntervalMs);
+    this.purgeTimer.unref?.();
+    this.jobs?.addInterval(this.purgeJobName, this.purgeTimer);
+    this.logger.log(`Outbox relay ${this.relayId} started on table ${this.dialect.tableName}`);
+  }
+
+  /**
+   * Stops claiming, waits for the batch in flight to be published and marked
+   * (up to `shutdownTimeoutMs`), then releases what it still holds, so no row
+   * stays leased to a relay that is gone.
+   */
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.abort?.abort();
+    if (this.purgeTimer) {
+      if (this.jobs) this.jobs.deleteInterval(this.purgeJobName);
+      else clearInterval(this.purgeTimer);
+      this.purgeTimer = undefined;
+    }
+    const timeout = new AbortController();
+    const finished = await Promise.race([loop.then(() => true), sleep(this.options.shutdownTimeoutMs, false, { signal: timeout.signal }).catch(() => false)]);
+    timeout.abort();
+    const held = this.inFlight;
+    if (!finished && held?.length) {
+      const released = await this.dialect.release(held.map((r) => r.id), this.relayId).catch(() => 0);
+      this.logger.warn(`Outbox relay ${this.relayId} stopped before its publish finished: released ${released} rows for another relay`);
+    }
+    await this.listener?.close();
+    await this.purging?.catch(() => undefined);
+    this.loop = undefined;
+    this.logger.log(`Outbox relay ${this.relayId} stopped`);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let full = false;
+      try {
+        await this.listener?.ensure();
+        full = (await this.publishBatch()).claimed === this.options.batchSize;
+      } catch (error) {
+        this.logger.error(`Outbox relay ${this.relayId} failed a round: ${(error as Error)?.message ?? error}`);
+      }
+      // A full batch means more is waiting: claim again at once; otherwise sleep until a commit or the poll.
+      if (!full && !signal.aborted) await this.wakeup.wait(this.options.pollIntervalMs, signal);
+    }
+  }
+
+  /** One round trip: claim a batch, publish it, record the outcome. The loop calls it; tests and tools may too. */
+  async publishBatch(): Promise<OutboxBatchResult> {
+    const rows = await this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs);
+    if (!rows.length) return { claimed: 0, published: 0, failed: 0, unreadable: 0 };
+    this.inFlight = rows;
+    try {
+      const readable: ClaimedOutboxRow[] = [];
+      const messages: BrokerMessage[] = [];
+      let unreadable = 0;
+      for (const row of rows) {
+        try {
+          messages.push(await this.toMessage(row));
+          readable.push(row);
+        } catch (error) {
+          unreadable++;
+          const reason = `unreadable outbox row: ${(error as Error)?.message ?? error}`;
+          this.logger.error(`Outbox row ${row.id} (event ${row.eventId}) is dead: ${reason}`);
+          await this.dialect.markDead([row.id], this.relayId, reason);
+        }
+      }
+      if (!readable.length) return { claimed: rows.length, published: 0, failed: 0, unreadable };
+      try {
+        await this.broker.publish(messages);
+      } catch (error) {
+        const reason = (error as Error)?.message ?? String(error);
+        await this.dialect.markFailed(readable, this.relayId, reason, this.options.maxAttempts, (attempt) => this.backoffMs(attempt));
+        this.logger.warn(`Outbox relay ${this.relayId} could not publish ${readable.length} events (will retry): ${reason}`);
+        return { claimed: rows.length, published: 0, failed: readable.length, unreadable };
+      }
+      const marked = await this.dialect.markPublished(readable.map((r) => r.id), this.relayId);
+      if (marked < readable.length) {
+        this.logger.warn(
+          `Outbox relay ${this.relayId}: the lease on ${readable.length - marked} published rows ran out before they were marked; they will be published again (raise leaseMs)`,
+        );
+      }
+      return { claimed: rows.length, published: marked, failed: 0, unreadable };
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  /** Runs batches until a claim comes back short; returns how many rows were published. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.publishBatch();
+      total += result.published;
+      if (result.claimed < this.options.batchSize) return total;
+    }
+  }
+
+  /** Deletes published rows older than `retentionMs`, in batches of `purgeBatchSize`; returns how many. */
+  purgePublished(olderThanMs = this.options.retentionMs): Promise<number> {
+    this.purging ??= (async () => {
+      let total = 0;
+      for (;;) {
+        const deleted = await this.dialect.purgePublishedBatch(olderThanMs, this.options.purgeBatchSize);
+        total += deleted;
+        if (deleted < this.options.purgeBatchSize) return total;
+      }
+    })().finally(() => (this.purging = undefined));
+    return this.purging;
+  }
+
+  /** Delay before attempt `attempt + 1`: base·2^(attempt−1), capped, times a jitter in [0.5, 1). */
+  backoffMs(attempt: number): number {
+    const exponential = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(exponential * (0.5 + Math.random() / 2));
+  }
+
+  private async toMessage(row: ClaimedOutboxRow): Promise<BrokerMessage> {
+    return {
+      topic: row.topic,
+      key: row.key ?? undefined,
+      eventId: row.eventId,
+      eventName: row.eventName,
+      body: await decodeBody(row.codec, row.payload),
+      headers: JSON.parse(row.headers),
+    };
+  }
+}

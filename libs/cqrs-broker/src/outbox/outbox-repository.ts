@@ -1,0 +1,79 @@
+import type { EntityManager } from 'typeorm';
+import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../brokers/broker-message.js';
+import { EventSerializer, UnserializableEventException } from '../events/event-serializer.js';
+import type { NotificationEvent } from '../events/notification-event.js';
+import { encodeBody, type OutboxCodec } from './outbox-codec.js';
+import type { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
+import type { OutboxDialect, PreparedOutboxRow } from './outbox.dialect.js';
+
+const LIMITS = { eventId: 128, eventName: 255, topic: 255, key: 255 } as const;
+
+/**
+ * Writes notification and ECST events into the outbox table inside the
+ * caller's transaction: they commit with the business change or not at all.
+ * @publicApi
+ */
+export class OutboxRepository {
+  constructor(
+    private readonly dialect: OutboxDialect,
+    private readonly serializer: EventSerializer,
+    private readonly codec: OutboxCodec,
+    private readonly commits: OutboxCommitSubscriber,
+    private readonly notify: boolean,
+  ) {}
+
+  /** The outbox table this repository writes. */
+  get tableName(): string {
+    return this.dialect.tableName;
+  }
+
+  /**
+   * Stores events with `manager` (use the one of your transaction). Throws
+   * `UnserializableEventException` at once for anything that is not a
+   * serializable `NotificationEvent`/`ECSTEvent`, so a bad event fails the
+   * business transaction instead of the relay.
+   *
+   * @example
+   * await dataSource.transaction(async (manager) => {
+   *   await manager.save(booking);
+   *   await outbox.add(manager, new RoomBooked({ payload: { bookingId: booking.id }, key: booking.roomId }));
+   * });
+   */
+  async add(manager: EntityManager, events: NotificationEvent<unknown> | readonly NotificationEvent<unknown>[]): Promise<void> {
+    await this.addMessages(manager, this.serialize(Array.isArray(events) ? events : [events as NotificationEvent<unknown>]));
+  }
+
+  /** Serializes events now (synchronously), so errors surface where the event was added. */
+  serialize(events: readonly NotificationEvent<unknown>[]): BrokerMessage[] {
+    return events.map((event) => {
+      const message = this.serializer.toMessage(event);
+      for (const [field, max] of Object.entries(LIMITS)) {
+        const value = message[field as keyof typeof LIMITS];
+        if (value !== undefined && value.length > max) {
+          throw new UnserializableEventException(message.eventName, `${field} is longer than the outbox allows (${max})`);
+        }
+      }
+      return message;
+    });
+  }
+
+  /** Stores already serialized messages with `manager`. */
+  async addMessages(manager: EntityManager, messages: readonly BrokerMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const rows: PreparedOutboxRow[] = await Promise.all(
+      messages.map(async (m) => ({
+        eventId: m.eventId,
+        eventName: m.eventName,
+        topic: m.topic,
+        key: m.key ?? null,
+        payload: await encodeBody(this.codec, m.body),
+        contentType: m.headers[MessageHeaders.contentType] ?? JSON_CONTENT_TYPE,
+        codec: this.codec,
+        headers: JSON.stringify(m.headers),
+      })),
+    );
+    await this.dialect.insert(manager, rows);
+    if (this.notify) await this.dialect.notifyOnCommit(manager);
+    this.commits.track(manager.queryRunner);
+  }
+}

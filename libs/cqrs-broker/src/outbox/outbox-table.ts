@@ -1,0 +1,169 @@
+import { EntitySchema, Table, type ColumnType, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { outboxDatabaseOf, parseTableName, type OutboxDatabase } from './outbox-database.js';
+import type { OutboxStatus } from './outbox-status.js';
+
+/**
+ * One outbox row as TypeORM hydrates it through {@link createOutboxEntity}.
+ * The relay itself reads and writes with plain SQL and does not need it.
+ * @publicApi
+ */
+export interface OutboxRecord {
+  /** Sequential; bigint, so a string on PostgreSQL and MySQL. */
+  id: string;
+  eventId: string;
+  eventName: string;
+  topic: string;
+  /** Ordering/partition key (e.g. the aggregate id). */
+  eventKey: string | null;
+  /** The python-cqrs JSON body, compressed with {@link codec}. */
+  payload: Buffer;
+  contentType: string;
+  codec: string;
+  /** JSON object of message headers. */
+  headers: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  createdAt: Date;
+  publishedAt: Date | null;
+}
+
+interface ColumnSpec {
+  readonly property: keyof OutboxRecord;
+  readonly name: string;
+  readonly type: Record<OutboxDatabase, ColumnType>;
+  readonly length?: number;
+  readonly nullable?: boolean;
+  readonly primary?: boolean;
+}
+
+const varchar = { postgres: 'varchar', mysql: 'varchar', sqlite: 'varchar' } as const;
+const text = { postgres: 'text', mysql: 'text', sqlite: 'text' } as const;
+const time = { postgres: 'timestamptz', mysql: 'datetime', sqlite: 'datetime' } as const;
+
+// One list feeds both the entity (synchronize) and the migration, so the two cannot drift.
+const COLUMNS: readonly ColumnSpec[] = [
+  { property: 'id', name: 'id', type: { postgres: 'bigint', mysql: 'bigint', sqlite: 'integer' }, primary: true },
+  { property: 'eventId', name: 'event_id', type: varchar, length: 128 },
+  { property: 'eventName', name: 'event_name', type: varchar, length: 255 },
+  { property: 'topic', name: 'topic', type: varchar, length: 255 },
+  { property: 'eventKey', name: 'event_key', type: varchar, length: 255, nullable: true },
+  { property: 'payload', name: 'payload', type: { postgres: 'bytea', mysql: 'longblob', sqlite: 'blob' } },
+  { property: 'contentType', name: 'content_type', type: varchar, length: 128 },
+  { property: 'codec', name: 'codec', type: varchar, length: 16 },
+  { property: 'headers', name: 'headers', type: text },
+  { property: 'status', name: 'status', type: varchar, length: 16 },
+  { property: 'attempts', name: 'attempts', type: { postgres: 'integer', mysql: 'int', sqlite: 'integer' } },
+  { property: 'nextAttemptAt', name: 'next_attempt_at', type: time },
+  { property: 'lastError', name: 'last_error', type: text, nullable: true },
+  { property: 'lockedBy', name: 'locked_by', type: varchar, length: 128, nullable: true },
+  { property: 'lockedUntil', name: 'locked_until', type: time, nullable: true },
+  { property: 'createdAt', name: 'created_at', type: time },
+  { property: 'publishedAt', name: 'published_at', type: time, nullable: true },
+];
+
+/** Milliseconds on MySQL/MariaDB (the default there is whole seconds). */
+const precisionOf = (spec: ColumnSpec, db: OutboxDatabase) => (db === 'mysql' && spec.type.mysql === 'datetime' ? 3 : undefined);
+
+function indexesOf(table: string) {
+  return [
+    // The claim: status = 'pending' scanned in id order (next_attempt_at and the lease are filters).
+    { name: `${table}_status_id_idx`, columns: ['status', 'id'], unique: false },
+    // Retention and stats: published rows by age.
+    { name: `${table}_status_published_idx`, columns: ['status', 'published_at'], unique: false },
+    { name: `${table}_event_id_key`, columns: ['event_id'], unique: true },
+  ];
+}
+
+/** Options of {@link createOutboxEntity} and {@link createOutboxMigration}. @publicApi */
+export interface OutboxTableOptions {
+  /** Default `outbox`; `schema.table` is accepted. */
+  tableName?: string;
+}
+
+/**
+ * The outbox table as a TypeORM `EntitySchema`, for the data source's
+ * `entities` (needed for `synchronize`; the relay itself uses plain SQL).
+ *
+ * @example
+ * new DataSource({ type: 'postgres', url, entities: [Booking, createOutboxEntity({ databaseType: 'postgres' })], synchronize: true });
+ * @publicApi
+ */
+export function createOutboxEntity(options: OutboxTableOptions & { databaseType: DataSourceOptions['type'] }): EntitySchema<OutboxRecord> {
+  const db = outboxDatabaseOf(options.databaseType);
+  const tableName = options.tableName ?? 'outbox';
+  const { schema, table } = parseTableName(tableName);
+  const columns: Record<string, object> = {};
+  for (const spec of COLUMNS) {
+    columns[spec.property] = {
+      name: spec.name,
+      type: spec.type[db],
+      length: spec.length,
+      precision: precisionOf(spec, db),
+      nullable: spec.nullable ?? false,
+      primary: spec.primary,
+      generated: spec.primary ? 'increment' : undefined,
+    };
+  }
+  return new EntitySchema<OutboxRecord>({
+    name: `OutboxRecord:${tableName}`,
+    tableName: table,
+    schema,
+    columns,
+    indices: indexesOf(table).map((i) => ({
+      name: i.name,
+      unique: i.unique,
+      columns: i.columns.map((c) => COLUMNS.find((s) => s.name === c)!.property),
+    })),
+  });
+}
+
+/** The same table as a TypeORM `Table`, for migrations. */
+export function createOutboxTable(db: OutboxDatabase, tableName = 'outbox'): Table {
+  const { schema, table } = parseTableName(tableName);
+  return new Table({
+    name: schema ? `${schema}.${table}` : table,
+    columns: COLUMNS.map((spec) => ({
+      name: spec.name,
+      type: String(spec.type[db]),
+      length: spec.length === undefined ? undefined : String(spec.length),
+      precision: precisionOf(spec, db),
+      isNullable: spec.nullable ?? false,
+      isPrimary: spec.primary ?? false,
+      isGenerated: spec.primary ?? false,
+      generationStrategy: spec.primary ? ('increment' as const) : undefined,
+    })),
+    indices: indexesOf(table).map((i) => ({ name: i.name, columnNames: i.columns, isUnique: i.unique })),
+  });
+}
+
+/**
+ * A migration class creating (and on revert dropping) the outbox table with
+ * exactly the schema `synchronize` gives {@link createOutboxEntity}, on
+ * PostgreSQL, MySQL/MariaDB and SQLite. Add it to your data source's
+ * `migrations` and run it with your own.
+ *
+ * @example
+ * new DataSource({ ..., migrations: [createOutboxMigration({ tableName: 'outbox' }), ...yourMigrations] });
+ * @publicApi
+ */
+export function createOutboxMigration(options: OutboxTableOptions & { timestamp?: number } = {}): new () => MigrationInterface {
+  const tableName = options.tableName ?? 'outbox';
+  parseTableName(tableName);
+  // TypeORM orders migrations by the 13-digit timestamp that ends their name.
+  const name = `CreateOutboxTable_${tableName.replace('.', '_')}${options.timestamp ?? 1767225600000}`;
+  return class CreateOutboxTable implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.createTable(createOutboxTable(outboxDatabaseOf(queryRunner.connection), tableName), true);
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropTable(createOutboxTable(outboxDatabaseOf(queryRunner.connection), tableName), true);
+    }
+  };
+}

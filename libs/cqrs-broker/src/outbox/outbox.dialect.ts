@@ -1,0 +1,253 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { parseTableName, type OutboxDatabase } from './outbox-database.js';
+import { OutboxStatus } from './outbox-status.js';
+import { SqlParams } from './sql-params.js';
+
+/** A row ready to insert: body already serialized and compressed. */
+export interface PreparedOutboxRow {
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly topic: string;
+  readonly key: string | null;
+  readonly payload: Buffer;
+  readonly contentType: string;
+  readonly codec: string;
+  /** JSON object of headers. */
+  readonly headers: string;
+}
+
+/** A row a relay has leased. */
+export interface ClaimedOutboxRow {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly topic: string;
+  readonly key: string | null;
+  readonly payload: Buffer;
+  readonly codec: string;
+  readonly headers: string;
+  readonly attempts: number;
+}
+
+/** A dead row, as the admin lists it. @publicApi */
+export interface DeadOutboxRow {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly topic: string;
+  readonly key: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+}
+
+/** Row counts and backlog age. @publicApi */
+export interface OutboxStats {
+  readonly pending: number;
+  readonly published: number;
+  readonly dead: number;
+  /** Age of the oldest pending row in ms (by database time); 0 when nothing is pending. */
+  readonly oldestPendingAgeMs: number;
+}
+
+export interface QueryOutcome {
+  readonly rows: any[];
+  readonly affected: number;
+}
+
+const CLAIMED_COLUMNS = 'id, event_id, event_name, topic, event_key, payload, codec, headers, attempts';
+const ERROR_MAX_LENGTH = 4_000;
+/** Rows per INSERT statement: well under every driver's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/**
+ * All SQL the outbox runs, for one table. Times are always the database's
+ * (`now()` in SQL, never the app's clock), so relays on hosts with skewed
+ * clocks agree on when a lease expires or a retry is due. Every operation on
+ * many rows is one statement per batch.
+ */
+export abstract class OutboxDialect {
+  abstract readonly database: OutboxDatabase;
+  /** The quoted table name. */
+  protected readonly table: string;
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly tableName: string,
+  ) {
+    const { schema, table } = parseTableName(tableName);
+    this.table = schema ? `${this.quote(schema)}.${this.quote(table)}` : this.quote(table);
+  }
+
+  protected abstract quote(identifier: string): string;
+  protected abstract params(): SqlParams;
+  /** SQL for the database's current time. */
+  protected abstract get now(): string;
+  /** SQL for now + `ms` (negative for the past), binding what it needs. */
+  protected abstract nowPlus(p: SqlParams, ms: number): string;
+  /** SQL for the age in ms of a time column expression. */
+  protected abstract ageMs(expression: string): string;
+  /** Runs one statement on its own (autocommit), outside any transaction of the app. */
+  protected abstract run(sql: string, values: unknown[]): Promise<QueryOutcome>;
+  /** Leases up to `limit` due rows, oldest first. */
+  abstract claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]>;
+
+  /** `id IN (...)` for a batch of ids, one bound value per id unless the dialect does better. */
+  protected idIn(p: SqlParams, ids: readonly string[]): string {
+    return `id IN (${ids.map((id) => p.add(id)).join(', ')})`;
+  }
+
+  protected get dueCondition(): string {
+    return `status = '${OutboxStatus.pending}' AND next_attempt_at <= ${this.now} AND (locked_until IS NULL OR locked_until < ${this.now})`;
+  }
+
+  protected get claimedColumns(): string {
+    return CLAIMED_COLUMNS;
+  }
+
+  /** Inserts rows with the caller's manager, so they commit or roll back with its transaction. */
+  async insert(manager: EntityManager, rows: readonly PreparedOutboxRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const p = this.params();
+      const values = rows.slice(start, start + INSERT_CHUNK).map((row) => {
+        const bound = [row.eventId, row.eventName, row.topic, row.key, row.payload, row.contentType, row.codec, row.headers].map((v) => p.add(v));
+        return `(${bound.join(', ')}, '${OutboxStatus.pending}', 0, ${this.now}, ${this.now})`;
+      });
+      await manager.query(
+        `INSERT INTO ${this.table} (event_id, event_name, topic, event_key, payload, content_type, codec, headers, status, attempts, next_attempt_at, created_at) VALUES ${values.join(', ')}`,
+        p.values,
+      );
+    }
+  }
+
+  /** Marks a relay's leased rows published; returns how many it still held. */
+  async markPublished(ids: readonly string[], relayId: string): Promise<number> {
+    if (!ids.length) return 0;
+    const p = this.params();
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL
+      WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  /**
+   * Records a failed publish of a relay's leased rows in one statement:
+   * attempts + 1, the next attempt at now + `delayMs(attempts + 1)`, or
+   * `dead` once `maxAttempts` is reached. The lease is released.
+   */
+  async markFailed(
+    rows: readonly Pick<ClaimedOutboxRow, 'id' | 'attempts'>[],
+    relayId: string,
+    error: string,
+    maxAttempts: number,
+    delayMs: (attempt: number) => number,
+  ): Promise<number> {
+    if (!rows.length) return 0;
+    const p = this.params();
+    // status and next_attempt_at come before attempts: MySQL evaluates SET left to right with updated values.
+    // Placeholders may be positional (?): bind in the order they appear in the text.
+    const attemptValues = [...new Set(rows.map((r) => r.attempts))];
+    const status = `CASE WHEN attempts + 1 >= ${p.add(maxAttempts)} THEN '${OutboxStatus.dead}' ELSE '${OutboxStatus.pending}' END`;
+    const whens = attemptValues.map((a) => `WHEN ${p.add(a)} THEN ${this.nowPlus(p, delayMs(a + 1))}`).join(' ');
+    const sql = `UPDATE ${this.table} SET
+        status = ${status},
+        next_attempt_at = CASE attempts ${whens} ELSE ${this.now} END,
+        last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))},
+        locked_by = NULL, locked_until = NULL,
+        attempts = attempts + 1
+      WHERE ${this.idIn(p, rows.map((r) => r.id))} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  /** Rows that can never be published (e.g. an unknown codec) go dead at once. */
+  async markDead(ids: readonly string[], relayId: string, error: string): Promise<number> {
+    if (!ids.length) return 0;
+    const p = this.params();
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.dead}', last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))}, locked_by = NULL, locked_until = NULL, attempts = attempts + 1
+      WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  /** Gives leased rows back for any relay to claim at once. */
+  async release(ids: readonly string[], relayId: string): Promise<number> {
+    if (!ids.length) return 0;
+    const p = this.params();
+    const sql = `UPDATE ${this.table} SET locked_by = NULL, locked_until = NULL WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  /** Deletes up to `limit` published rows older than `olderThanMs`; returns how many. */
+  async purgePublishedBatch(olderThanMs: number, limit: number): Promise<number> {
+    const p = this.params();
+    const sql = `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table}
+      WHERE status = '${OutboxStatus.published}' AND published_at <= ${this.nowPlus(p, -olderThanMs)} LIMIT ${p.add(limit)})`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const counts = await this.run(`SELECT status, COUNT(*) AS n FROM ${this.table} GROUP BY status`, []);
+    const byStatus = Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)]));
+    const oldest = await this.run(
+      `SELECT ${this.ageMs('created_at')} AS age FROM ${this.table} WHERE id = (SELECT MIN(id) FROM ${this.table} WHERE status = '${OutboxStatus.pending}')`,
+      [],
+    );
+    return {
+      pending: byStatus[OutboxStatus.pending] ?? 0,
+      published: byStatus[OutboxStatus.published] ?? 0,
+      dead: byStatus[OutboxStatus.dead] ?? 0,
+      oldestPendingAgeMs: oldest.rows.length ? Math.max(0, Math.round(Number(oldest.rows[0].age))) : 0,
+    };
+  }
+
+  async listDead(limit: number, afterId?: string): Promise<DeadOutboxRow[]> {
+    const p = this.params();
+    const after = afterId === undefined ? '' : `AND id > ${p.add(afterId)}`;
+    const { rows } = await this.run(
+      `SELECT id, event_id, event_name, topic, event_key, attempts, last_error, created_at FROM ${this.table}
+       WHERE status = '${OutboxStatus.dead}' ${after} ORDER BY id LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      eventId: r.event_id,
+      eventName: r.event_name,
+      topic: r.topic,
+      key: r.event_key ?? null,
+      attempts: Number(r.attempts),
+      lastError: r.last_error ?? null,
+      createdAt: this.toDate(r.created_at),
+    }));
+  }
+
+  /** Makes dead rows pending again with a fresh attempt budget; all dead rows when `eventIds` is omitted. */
+  async replayDead(eventIds?: readonly string[]): Promise<number> {
+    const p = this.params();
+    const which = eventIds ? `AND event_id IN (${eventIds.map((id) => p.add(id)).join(', ')})` : '';
+    if (eventIds && !eventIds.length) return 0;
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.pending}', attempts = 0, next_attempt_at = ${this.now}, locked_by = NULL, locked_until = NULL
+      WHERE status = '${OutboxStatus.dead}' ${which}`;
+    return (await this.run(sql, p.values)).affected;
+  }
+
+  /** Notifies listening relays when the caller's transaction commits (PostgreSQL). */
+  async notifyOnCommit(_manager: EntityManager): Promise<void> {}
+
+  protected toDate(value: unknown): Date {
+    return value instanceof Date ? value : new Date(value as string);
+  }
+
+  protected toClaimed(rows: any[]): ClaimedOutboxRow[] {
+    const claimed = rows.map((r) => ({
+      id: String(r.id),
+      eventId: r.event_id,
+      eventName: r.event_name,
+      topic: r.topic,
+      key: r.event_key ?? null,
+      payload: r.payload as Buffer,
+      codec: r.codec,
+      headers: r.headers,
+      attempts: Number(r.attempts),
+    }));
+    // RETURNING gives no order: publish oldest first.
+    return claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+  }
+}

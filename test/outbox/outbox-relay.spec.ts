@@ -1,0 +1,215 @@
+import { InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
+import { databases, dropTable, uniqueTable } from './databases.js';
+import { booked, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
+
+/** A broker that rejects every publish. */
+class DownBroker implements MessageBroker {
+  calls = 0;
+  async publish(): Promise<void> {
+    this.calls++;
+    throw new Error('broker unreachable');
+  }
+}
+
+/** A broker whose publish waits until `open()` (forever if never opened). */
+class GatedBroker implements MessageBroker {
+  readonly received: BrokerMessage[] = [];
+  private opened!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.opened = resolve));
+  publishing = false;
+  async publish(messages: readonly BrokerMessage[]): Promise<void> {
+    this.publishing = true;
+    await this.gate;
+    this.received.push(...messages);
+  }
+  open(): void {
+    this.opened();
+  }
+}
+
+describe.each(databases)('outbox relay on $name', (db) => {
+  const table = uniqueTable('relay');
+  let outbox: TestOutbox;
+  const q = () => outbox.dataSource.driver.escape(table);
+
+  beforeAll(async () => {
+    outbox = await openOutbox(db, table, { synchronize: true });
+  });
+  afterAll(async () => {
+    await dropTable(outbox.dataSource, table);
+    await outbox.close();
+  });
+  beforeEach(async () => {
+    await outbox.dataSource.query(`DELETE FROM ${q()}`);
+  });
+
+  const addEvents = async (count: number, key?: string) => {
+    const events = Array.from({ length: count }, (_, i) => booked(i, key));
+    await outbox.transaction.run(async (tx) => tx.add(...events));
+    return events.map((e) => e.eventId);
+  };
+
+  it('a single relay publishes every row once, in id order, and marks it published', async () => {
+    const first = await addEvents(7, 'room-1');
+    const second = await addEvents(8, 'room-1');
+    const { broker, received } = recordingBroker();
+    const relay = outbox.relay(broker, { batchSize: 4 });
+    expect(await relay.drain()).toBe(15);
+    await broker.drain();
+    expect(idsOf(received)).toEqual([...first, ...second]);
+    expect((await outbox.rows()).every((r) => r.status === 'published' && r.locked_by === null)).toBe(true);
+    expect(await relay.drain()).toBe(0);
+  });
+
+  it('one broker.publish call carries a whole batch', async () => {
+    await addEvents(10);
+    const batches: number[] = [];
+    const relay = outbox.relay({ publish: async (m) => void batches.push(m.length) }, { batchSize: 4 });
+    await relay.drain();
+    expect(batches).toEqual([4, 4, 2]);
+  });
+
+  it('a failed publish counts the attempt, keeps the error and waits out the backoff before retrying', async () => {
+    const [eventId] = await addEvents(1);
+    const down = new DownBroker();
+    const relay = outbox.relay(down, { backoffBaseMs: 60_000, maxAttempts: 5 });
+    expect(await relay.publishBatch()).toMatchObject({ claimed: 1, failed: 1 });
+    const [row] = await outbox.rows();
+    expect(row).toMatchObject({ event_id: eventId, status: 'pending', attempts: 1, locked_by: null, last_error: 'broker unreachable' });
+    // Not due yet: the backoff keeps it from every relay.
+    const { broker, received } = recordingBroker();
+    expect((await outbox.relay(broker).publishBatch()).claimed).toBe(0);
+    expect(received).toEqual([]);
+    expect(down.calls).toBe(1);
+  });
+
+  it('the backoff grows exponentially with jitter and stays under its cap', () => {
+    const relay = outbox.relay(new InMemoryMessageBroker(), { backoffBaseMs: 1_000, backoffMaxMs: 10_000 });
+    for (let i = 0; i < 50; i++) {
+      expect(relay.backoffMs(1)).toBeGreaterThanOrEqual(500);
+      expect(relay.backoffMs(1)).toBeLessThanOrEqual(1_000);
+      expect(relay.backoffMs(3)).toBeGreaterThanOrEqual(2_000);
+      expect(relay.backoffMs(3)).toBeLessThanOrEqual(4_000);
+      expect(relay.backoffMs(30)).toBeLessThanOrEqual(10_000);
+    }
+  });
+
+  it('after maxAttempts failures a row is dead with its last error; replay brings it back and it is published', async () => {
+    const [eventId, otherId] = await addEvents(2);
+    const relay = outbox.relay(new DownBroker(), { backoffBaseMs: 0, maxAttempts: 3 });
+    for (let i = 0; i < 3; i++) expect((await relay.publishBatch()).failed).toBe(2);
+    expect(await relay.publishBatch()).toMatchObject({ claimed: 0 });
+    expect((await outbox.rows()).map((r) => [r.status, r.attempts, r.last_error])).toEqual([
+      ['dead', 3, 'broker unreachable'],
+      ['dead', 3, 'broker unreachable'],
+    ]);
+    expect(await outbox.admin.stats()).toMatchObject({ pending: 0, dead: 2, published: 0, oldestPendingAgeMs: 0 });
+    const dead = await outbox.admin.listDead(10);
+    expect(dead.map((d) => [d.eventId, d.attempts, d.lastError, d.eventName])).toEqual([
+      [eventId, 3, 'broker unreachable', 'room_booked'],
+      [otherId, 3, 'broker unreachable', 'room_booked'],
+    ]);
+    expect(dead[0].createdAt).toBeInstanceOf(Date);
+    expect(Number.isNaN(dead[0].createdAt.getTime())).toBe(false);
+    expect(await outbox.admin.listDead(10, dead[0].id)).toHaveLength(1);
+
+    const { broker, received } = recordingBroker();
+    expect(await outbox.admin.replay(eventId)).toBe(true);
+    expect(await outbox.admin.replay('no-such-event')).toBe(false);
+    expect(await outbox.relay(broker).drain()).toBe(1);
+    expect(await outbox.admin.replayAllDead()).toBe(1);
+    expect(await outbox.relay(broker).drain()).toBe(1);
+    await broker.drain();
+    expect(idsOf(received)).toEqual([eventId, otherId]);
+    expect(await outbox.admin.stats()).toMatchObject({ pending: 0, dead: 0, published: 2 });
+  });
+
+  it('a relay that dies mid-batch leaves no event unpublished: its rows are claimed again once the lease runs out', async () => {
+    const ids = await addEvents(5);
+    const hung = new GatedBroker();
+    const dying = outbox.relay(hung, { leaseMs: 400 });
+    void dying.publishBatch(); // abandoned: never completes, never shuts down
+    await eventually(() => hung.publishing, 'the dying relay is publishing');
+
+    const { broker, received } = recordingBroker();
+    const survivor = outbox.relay(broker, { leaseMs: 400 });
+    // While the lease holds, nobody else takes the rows.
+    expect((await survivor.publishBatch()).claimed).toBe(0);
+    await eventually(async () => (await survivor.publishBatch()).published > 0, 'the lease ran out and the survivor published');
+    await broker.drain();
+    expect(idsOf(received)).toEqual(ids);
+    expect((await outbox.rows()).every((r) => r.status === 'published')).toBe(true);
+  });
+
+  it('stopping a relay finishes the batch in flight and marks it published', async () => {
+    const ids = await addEvents(3);
+    const slow = new GatedBroker();
+    const relay = outbox.relay(slow, { shutdownTimeoutMs: 60_000 });
+    relay.start();
+    await eventually(() => slow.publishing, 'the relay is publishing');
+    const stopped = relay.stop();
+    slow.open();
+    await stopped;
+    expect(idsOf(slow.received)).toEqual(ids);
+    expect((await outbox.rows()).map((r) => [r.status, r.locked_by])).toEqual(ids.map(() => ['published', null]));
+    expect(relay.running).toBe(false);
+  });
+
+  it('a relay stopped while its broker hangs releases its lease, so no row stays claimed', async () => {
+    const ids = await addEvents(3);
+    const hung = new GatedBroker();
+    const relay = outbox.relay(hung, { leaseMs: 600_000, shutdownTimeoutMs: 100 });
+    relay.start();
+    await eventually(() => hung.publishing, 'the relay is publishing');
+    await relay.stop();
+    expect((await outbox.rows()).map((r) => [r.status, r.locked_by])).toEqual(ids.map(() => ['pending', null]));
+    const { broker, received } = recordingBroker();
+    expect(await outbox.relay(broker).drain()).toBe(3);
+    await broker.drain();
+    expect(idsOf(received)).toEqual(ids);
+  });
+
+  it('a commit wakes the relay at once instead of waiting for the poll', async () => {
+    const { broker, received } = recordingBroker();
+    const relay = outbox.relay(broker, { pollIntervalMs: 600_000 });
+    relay.start();
+    const [first] = await addEvents(1);
+    await eventually(() => received.length === 1, 'the first event is published', 5_000);
+    // The relay is now asleep for ten minutes unless the commit wakes it.
+    const [second] = await addEvents(1);
+    await eventually(() => received.length === 2, 'the second event is published after its commit', 5_000);
+    expect(idsOf(received)).toEqual([first, second]);
+    await relay.stop();
+  });
+
+  it('a commit of OutboxRepository.add in a transaction the app opened itself wakes the relay too', async () => {
+    const { broker, received } = recordingBroker();
+    const relay = outbox.relay(broker, { pollIntervalMs: 600_000 });
+    relay.start();
+    await addEvents(1);
+    await eventually(() => received.length === 1, 'the first event is published', 5_000);
+    await outbox.dataSource.transaction((manager) => outbox.repository.add(manager, booked(2)));
+    await eventually(() => received.length === 2, 'the event is published after its commit', 5_000);
+    await relay.stop();
+  });
+
+  it('retention deletes only published rows older than it, in small batches', async () => {
+    const ids = await addEvents(12);
+    const relay = outbox.relay(new InMemoryMessageBroker(), { batchSize: 100, purgeBatchSize: 3, retentionMs: 7 * 24 * 3_600_000 });
+    await relay.drain();
+    const old = ids.slice(0, 7);
+    const rows = await outbox.rows();
+    const oldRowIds = rows.filter((r) => old.includes(r.event_id)).map((r) => r.id);
+    await outbox.dataSource.query(`UPDATE ${q()} SET published_at = '2000-01-01 00:00:00' WHERE id IN (${oldRowIds.join(', ')})`);
+    // Unpublished rows are never purged, however old.
+    const pending = await addEvents(2);
+    await outbox.dataSource.query(`UPDATE ${q()} SET created_at = '2000-01-01 00:00:00' WHERE status = 'pending'`);
+
+    expect(await relay.purgePublished()).toBe(7);
+    const left = await outbox.rows();
+    expect(left.map((r) => r.event_id).sort()).toEqual([...ids.slice(7), ...pending].sort());
+    expect(await outbox.admin.stats()).toMatchObject({ pending: 2, published: 5, dead: 0 });
+    expect((await outbox.admin.stats()).oldestPendingAgeMs).toBeGreaterThan(365 * 24 * 3_600_000);
+    expect(await outbox.admin.purgePublished()).toBe(5);
+  });
+});
