@@ -1,8 +1,8 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { InMemoryMessageBroker } from './brokers/in-memory-message-broker.js';
 import { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
-import { CQRS_BROKER_OPTIONS, CqrsBrokerConfigurableModule } from './cqrs-broker.module-definition.js';
+import { CQRS_BROKER_OPTIONS, CQRS_BROKER_OPTIONS_TYPE, CqrsBrokerConfigurableModule } from './cqrs-broker.module-definition.js';
 import type { CqrsBrokerModuleOptions } from './cqrs-broker-options.interface.js';
 import { HandlerRegistry } from './discovery/handler-registry.js';
 import { EventEmitter } from './events/event-emitter.js';
@@ -43,6 +43,11 @@ import { RequestMediator } from './requests/request-mediator.js';
 export class CqrsBrokerModule extends CqrsBrokerConfigurableModule implements OnApplicationShutdown {
   constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {
     super();
+  }
+
+  /** Registers the module; every option has a default, so `forRoot()` alone gives the in-memory setup. */
+  static override forRoot(options: typeof CQRS_BROKER_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
   }
 
   async onApplicationShutdown(): Promise<void> {
