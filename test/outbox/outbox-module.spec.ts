@@ -1,5 +1,6 @@
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { CqrsBrokerModule, HandlesRequest, Request, RequestMediator, type RequestHandler } from 'nestjs-cqrs-broker';
 import { OutboxAdmin, OutboxModule, OutboxRelay, OutboxRelayServer, OutboxTransaction } from 'nestjs-cqrs-broker/outbox';
 import { databases, dropTable, uniqueTable } from './databases.js';
@@ -81,6 +82,21 @@ describe.each(databases)('OutboxModule on $name', (db) => {
       await app.close();
     }
     expect(app.get(OutboxRelay).running).toBe(false);
+  });
+
+  it('with ScheduleModule, the retention purge is a job in SchedulerRegistry for as long as the relay runs', async () => {
+    const app = await NestFactory.createApplicationContext(
+      appModule([ScheduleModule.forRoot(), CqrsBrokerModule.forRoot({}), OutboxModule.forRoot({ dataSource: outbox.dataSource, tableName: table })]),
+      { logger: false },
+    );
+    const registry = app.get(SchedulerRegistry);
+    const purgeJobs = () => registry.getIntervals().filter((name) => name.startsWith(`outbox-purge:${table}:`));
+    try {
+      expect(purgeJobs()).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+    expect(purgeJobs()).toHaveLength(0);
   });
 
   it('as a microservice, OutboxRelayServer starts the relay on listen and stops it on close', async () => {

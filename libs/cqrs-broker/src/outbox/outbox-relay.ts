@@ -134,8 +134,12 @@ export class OutboxRelay {
     if (!loop) return;
     this.abort?.abort();
     if (this.purgeTimer) {
-      if (this.jobs) this.jobs.deleteInterval(this.purgeJobName);
-      else clearInterval(this.purgeTimer);
+      clearInterval(this.purgeTimer);
+      try {
+        this.jobs?.deleteInterval(this.purgeJobName);
+      } catch {
+        // Already removed from the registry by the app.
+      }
       this.purgeTimer = undefined;
     }
     const timeout = new AbortController();
