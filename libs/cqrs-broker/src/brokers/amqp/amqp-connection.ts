@@ -1,0 +1,28 @@
+import { Logger } from '@nestjs/common';
+import { connect, type AmqpConnectionManager, type AmqpConnectionManagerOptions } from 'amqp-connection-manager';
+import { redactUrl } from '../redact-url.js';
+
+/**
+ * A reconnecting AMQP connection whose state changes are logged with
+ * redacted URLs (amqp-connection-manager retries forever in the background).
+ */
+export function createAmqpConnection(
+  url: string | readonly string[],
+  logger: Logger,
+  options: { connectionName?: string; connection?: AmqpConnectionManagerOptions } = {},
+): AmqpConnectionManager {
+  const urls = typeof url === 'string' ? [url] : [...url];
+  const connectionOptions = {
+    ...options.connection?.connectionOptions,
+    ...(options.connectionName && {
+      clientProperties: { ...options.connection?.connectionOptions?.clientProperties, connection_name: options.connectionName },
+    }),
+  };
+  const manager = connect(urls, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, ...options.connection, connectionOptions });
+  const where = urls.map(redactUrl).join(', ');
+  manager.on('connect', ({ url: connected }) => logger.log(`Connected to ${typeof connected === 'string' ? redactUrl(connected) : where}`));
+  manager.on('disconnect', ({ err }) => logger.warn(`Disconnected from ${where}: ${err?.message ?? 'closed'}; reconnecting`));
+  manager.on('connectFailed', ({ err }) => logger.warn(`Cannot connect to ${where}: ${err?.message}; retrying`));
+  manager.on('blocked', ({ reason }) => logger.warn(`Broker blocked the connection: ${reason}`));
+  return manager;
+}

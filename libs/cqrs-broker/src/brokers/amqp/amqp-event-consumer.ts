@@ -1,0 +1,173 @@
+import { Logger } from '@nestjs/common';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { deadLetterHeaders, DeadLetterHeaders } from '../../consumers/dead-letter-headers.js';
+import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
+import { MessageHeaders } from '../broker-message.js';
+import { createAmqpConnection } from './amqp-connection.js';
+import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE } from './amqp-defaults.js';
+import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
+
+/**
+ * A Nest microservice transport that feeds RabbitMQ events to the app's
+ * `EventConsumerPipeline`. A custom strategy rather than Nest's `ServerRMQ`,
+ * which leaves acknowledgement, retries and dead letters to each handler.
+ *
+ * It declares the exchange (`topic`), the service's durable queue bound by
+ * routing keys, and a dead-letter exchange and queue. Deliveries use manual
+ * acknowledgement and are handled one at a time in queue order: a message is
+ * acked only after its handlers finished; a failing handler is retried with
+ * backoff, then the message is published (confirmed) to the dead-letter
+ * exchange with `x-dead-letter-reason` and `x-delivery-attempts` and acked;
+ * a malformed message goes there at once. Unacked messages of a lost
+ * connection are redelivered by the broker.
+ *
+ * @example
+ * app.connectMicroservice({ strategy: new AmqpEventConsumer({ url: process.env.BROKER_URL!, queue: 'meeting-notifications' }) });
+ * await app.startAllMicroservices();
+ * @publicApi
+ */
+export class AmqpEventConsumer extends BrokerEventConsumer {
+  private readonly amqpLogger = new Logger(AmqpEventConsumer.name);
+  private connection?: AmqpConnectionManager;
+  private channel?: ChannelWrapper;
+  /** Bumped on every new channel: a delivery tag is only valid on the channel that delivered it. */
+  private generation = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private stopping = new AbortController();
+
+  constructor(private readonly options: AmqpEventConsumerOptions) {
+    super();
+  }
+
+  /** A consumer for an `amqp://user:pass@host:port/vhost` URL. */
+  static fromUrl(url: string, options: Omit<AmqpEventConsumerOptions, 'url'>): AmqpEventConsumer {
+    return new AmqpEventConsumer({ ...options, url });
+  }
+
+  get deadLetterExchange(): string {
+    return this.options.deadLetterExchange ?? `${this.options.queue}.dlx`;
+  }
+
+  get deadLetterQueue(): string {
+    return this.options.deadLetterQueue ?? `${this.options.queue}.dlq`;
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.channel?.cancelAll().catch(() => undefined);
+    await this.tail;
+    // Closing the channel hands unacked deliveries back to the queue.
+    await this.channel?.close();
+    await this.connection?.close();
+    this.channel = this.connection = undefined;
+    this.setStatus('closed');
+  }
+
+  unwrap<T>(): T {
+    if (!this.connection) throw new Error('AmqpEventConsumer is not started.');
+    return this.connection as T;
+  }
+
+  private async start(): Promise<void> {
+    this.setStatus('connecting');
+    this.stopping = new AbortController();
+    const routingKeys = await this.resolveTopics(this.options.routingKeys);
+    const exchange = this.options.exchange ?? DEFAULT_AMQP_EXCHANGE;
+    const { queue } = this.options;
+    this.connection = createAmqpConnection(this.options.url, this.amqpLogger, this.options);
+    this.connection.on('connect', () => this.setStatus('connected'));
+    this.connection.on('disconnect', () => this.setStatus('disconnected'));
+    this.channel = this.connection.createChannel({
+      name: `cqrs-broker-consumer:${queue}`,
+      confirm: true,
+      json: false,
+      publishTimeout: this.options.publishTimeoutMs ?? 30_000,
+      setup: async (channel: ConfirmChannel) => {
+        this.generation++;
+        await channel.assertExchange(exchange, 'topic', { durable: true });
+        await channel.assertExchange(this.deadLetterExchange, 'fanout', { durable: true });
+        await channel.assertQueue(this.deadLetterQueue, { durable: true });
+        await channel.bindQueue(this.deadLetterQueue, this.deadLetterExchange, '');
+        await channel.assertQueue(queue, {
+          durable: true,
+          arguments: { 'x-dead-letter-exchange': this.deadLetterExchange, ...this.options.queueArguments },
+        });
+        for (const routingKey of routingKeys) await channel.bindQueue(queue, exchange, routingKey);
+      },
+    });
+    this.channel.on('error', (error) => this.amqpLogger.warn(`Consumer channel error: ${(error as Error).message}`));
+    await this.channel.waitForConnect();
+    await this.channel.consume(
+      queue,
+      (message) => {
+        const generation = this.generation;
+        // One at a time, in delivery order; prefetch only keeps the next ones at hand.
+        this.tail = this.tail.then(() => this.handle(message, generation));
+      },
+      { noAck: false, prefetch: this.options.prefetch ?? 20 },
+    );
+    this.amqpLogger.log(`Consuming queue ${queue} (bound to ${exchange} by ${routingKeys.join(', ')})`);
+  }
+
+  private async handle(message: ConsumeMessage, generation: number): Promise<void> {
+    const channel = this.channel!;
+    try {
+      const headers = stringHeaders(message);
+      const outcome = await this.consumeMessage({
+        topic: message.fields.routingKey,
+        body: message.content,
+        headers,
+        key: headers[AMQP_KEY_HEADER],
+        signal: this.stopping.signal,
+      });
+      if (outcome.status === 'stopped') return; // left unacked: the broker redelivers it after we close
+      if (outcome.status === 'dead-letter') {
+        await channel.publish(this.deadLetterExchange, message.fields.routingKey, message.content, {
+          ...message.properties,
+          persistent: true,
+          headers: deadLetterHeaders(
+            headers,
+            { reason: outcome.reason, attempts: outcome.attempts, consumer: this.options.queue },
+            {
+              [DeadLetterHeaders.originalExchange]: message.fields.exchange,
+              [DeadLetterHeaders.originalRoutingKey]: message.fields.routingKey,
+              [DeadLetterHeaders.originalTopic]: message.fields.routingKey,
+            },
+          ),
+        });
+        this.amqpLogger.warn(`Dead-lettered a message of ${message.fields.routingKey} to ${this.deadLetterExchange}: ${outcome.reason}`);
+      }
+      this.settle(message, generation, 'ack');
+    } catch (error) {
+      // Infrastructure failure (dead-letter publish, transport): hand the message back to the queue.
+      this.amqpLogger.error(`Could not finish a message of ${message.fields.routingKey}: ${(error as Error)?.message ?? error}; requeueing it`);
+      this.settle(message, generation, 'requeue');
+    }
+  }
+
+  private settle(message: ConsumeMessage, generation: number, how: 'ack' | 'requeue'): void {
+    // A delivery tag of a closed channel is unknown to the new one (acking it would close the channel): the broker redelivers it anyway.
+    if (generation !== this.generation || !this.channel) return;
+    if (how === 'ack') this.channel.ack(message);
+    else this.channel.nack(message, false, true);
+  }
+}
+
+/** AMQP header values may be numbers, buffers…; the pipeline reads strings. */
+function stringHeaders(message: ConsumeMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  if (!headers[MessageHeaders.eventId] && message.properties.messageId) headers[MessageHeaders.eventId] = String(message.properties.messageId);
+  return headers;
+}

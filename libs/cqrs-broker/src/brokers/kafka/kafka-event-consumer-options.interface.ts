@@ -1,0 +1,33 @@
+import type { ConsumerConfig, KafkaConfig } from 'kafkajs';
+
+/**
+ * Options of {@link KafkaEventConsumer}.
+ * @publicApi
+ */
+export interface KafkaEventConsumerOptions {
+  /** kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, … passed through as is. */
+  readonly client: KafkaConfig;
+  /** Consumer group: the instances of one service share it, each partition goes to one of them. */
+  readonly groupId: string;
+  /** Topics to read. Default: the topics of the app's registered `@IntegrationEvent` classes. */
+  readonly topics?: readonly string[];
+  /**
+   * Where a new consumer group starts. Default `true` (the earliest offset), so
+   * events published before the consumer first started are not skipped.
+   */
+  readonly fromBeginning?: boolean;
+  /** Other kafkajs consumer settings (session timeout, max bytes, …). */
+  readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /** Partitions handled at the same time; each partition stays in order. Default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Commit handled offsets at least every this many messages (also at the end of each fetched batch). Default 100. */
+  readonly commitEvery?: number;
+  /**
+   * Create the topics and their dead-letter topics on start (with the
+   * broker's default partitions and replication) when they do not exist:
+   * subscribing to a missing topic fails. Default `true`.
+   */
+  readonly createTopics?: boolean;
+  /** Dead-letter topic of a topic. Default `<topic>.DLT`. */
+  readonly deadLetterTopic?: (topic: string) => string;
+}

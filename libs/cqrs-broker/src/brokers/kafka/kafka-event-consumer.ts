@@ -1,0 +1,170 @@
+import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import type { ConsumeOutcome } from '../../consumers/consumed-message.js';
+import { deadLetterHeaders, DeadLetterHeaders } from '../../consumers/dead-letter-headers.js';
+import { DEAD_LETTER_TOPIC_SUFFIX } from '../../consumers/in-memory-event-consumer.js';
+import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
+import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
+import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.interface.js';
+
+/**
+ * A Nest microservice transport that feeds Kafka events to the app's
+ * `EventConsumerPipeline`. A custom strategy rather than Nest's `ServerKafka`,
+ * because that one resolves offsets whatever the handler did and has no
+ * bounded retry or dead-letter topic.
+ *
+ * Guarantees: each partition is handled in order; an offset is committed only
+ * after the message's handlers finished (or it was dead-lettered), so a crash
+ * redelivers instead of losing; a failing handler is retried with backoff and
+ * then the message goes to `<topic>.DLT` with `x-dead-letter-reason` and
+ * `x-delivery-attempts`; malformed messages go there at once. A bad message
+ * never stops the consumer.
+ *
+ * @example
+ * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name }) and EventTransportModule
+ * app.connectMicroservice({ strategy: new KafkaEventConsumer({ client: { brokers: ['kafka:9092'] }, groupId: 'meeting-notifications' }) });
+ * await app.startAllMicroservices();
+ * @publicApi
+ */
+export class KafkaEventConsumer extends BrokerEventConsumer {
+  private readonly kafka: Kafka;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private stopping = new AbortController();
+
+  constructor(private readonly options: KafkaEventConsumerOptions) {
+    super();
+    this.kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
+  }
+
+  /** A consumer for a `kafka://host:port[,host:port]` URL (SASL and SSL from the URL). */
+  static fromUrl(url: string, options: Omit<KafkaEventConsumerOptions, 'client'>): KafkaEventConsumer {
+    return new KafkaEventConsumer({ ...options, client: kafkaConfigFromUrl(url) });
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    // disconnect waits for the batch in progress, which returns as soon as retries see the abort.
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = this.producer = undefined;
+    this.setStatus('closed');
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('KafkaEventConsumer is not started.');
+    return this.consumer as T;
+  }
+
+  private async start(): Promise<void> {
+    this.setStatus('connecting');
+    this.stopping = new AbortController();
+    const topics = await this.resolveTopics(this.options.topics);
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.consumer = this.kafka.consumer({ ...this.options.consumer, groupId: this.options.groupId });
+    this.consumer.on(this.consumer.events.CONNECT, () => this.setStatus('connected'));
+    this.consumer.on(this.consumer.events.DISCONNECT, () => this.setStatus('disconnected'));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      this.logger.error(`Kafka consumer ${this.options.groupId} crashed (${payload.error?.message}); restart: ${payload.restart}`),
+    );
+    if (this.options.createTopics ?? true) await this.createTopics(topics);
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: true,
+      // Only offsets we resolved (handled or dead-lettered) are ever committed.
+      eachBatchAutoResolve: false,
+      autoCommitThreshold: this.options.commitEvery ?? 100,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.logger.log(`Kafka consumer ${this.options.groupId} reading ${topics.join(', ')}`);
+  }
+
+  /** Subscribing to a topic that does not exist yet fails: create it (and its dead-letter topic) with the broker's defaults. */
+  private async createTopics(topics: string[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...new Set([...topics, ...topics.map((topic) => this.deadLetterTopicOf(topic))])].filter((topic) => !existing.has(topic));
+      if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private deadLetterTopicOf(topic: string): string {
+    return this.options.deadLetterTopic?.(topic) ?? topic + DEAD_LETTER_TOPIC_SUFFIX;
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const signal = this.stopping.signal;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || signal.aborted) return;
+      const headers = decodeHeaders(message.headers);
+      const outcome = await this.consumeMessage({
+        topic: batch.topic,
+        body: message.value ?? Buffer.alloc(0),
+        headers,
+        key: message.key?.toString('utf8'),
+        signal,
+        beforeRetry: heartbeat,
+      });
+      // Stopping: leave it unresolved, so the group delivers it again.
+      if (outcome.status === 'stopped') return;
+      if (outcome.status === 'dead-letter') await this.deadLetter(batch.topic, batch.partition, message, headers, outcome);
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    headers: Record<string, string>,
+    outcome: Extract<ConsumeOutcome, { status: 'dead-letter' }>,
+  ): Promise<void> {
+    const deadLetterTopic = this.deadLetterTopicOf(topic);
+    // A throw here (broker down) fails the batch unresolved: kafkajs retries it, nothing is lost.
+    await this.producer!.send({
+      topic: deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: deadLetterHeaders(
+            headers,
+            { reason: outcome.reason, attempts: outcome.attempts, consumer: this.options.groupId },
+            {
+              [DeadLetterHeaders.originalTopic]: topic,
+              [DeadLetterHeaders.originalPartition]: String(partition),
+              [DeadLetterHeaders.originalOffset]: message.offset,
+            },
+          ),
+        },
+      ],
+    });
+    this.logger.warn(`Dead-lettered ${topic}[${partition}]@${message.offset} to ${deadLetterTopic}: ${outcome.reason}`);
+  }
+}
+
+/** Kafka header values are bytes (or lists of them); ours are UTF-8 strings, the last value wins. */
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) decoded[name] = last.toString();
+  }
+  return decoded;
+}

@@ -1,0 +1,22 @@
+import type { CompressionTypes, KafkaConfig, ProducerConfig } from 'kafkajs';
+
+/**
+ * Options of {@link KafkaMessageBroker}.
+ * @publicApi
+ */
+export interface KafkaMessageBrokerOptions {
+  /** kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, … passed through as is. */
+  readonly client: KafkaConfig;
+  /**
+   * kafkajs producer config. `idempotent` is always on (so is `acks: -1` on
+   * every send); `maxInFlightRequests` defaults to 1 so retries cannot reorder
+   * one key's events.
+   */
+  readonly producer?: Omit<ProducerConfig, 'idempotent'>;
+  readonly compression?: CompressionTypes;
+  /**
+   * Bound on one `publish` (connect included): past it the publish rejects
+   * and the caller (the outbox relay) retries later. Default 30 s.
+   */
+  readonly publishTimeoutMs?: number;
+}

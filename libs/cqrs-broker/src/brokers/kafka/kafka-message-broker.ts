@@ -1,0 +1,87 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { BrokerMessage } from '../broker-message.js';
+import type { MessageBroker } from '../message-broker.interface.js';
+import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
+import type { KafkaMessageBrokerOptions } from './kafka-message-broker-options.interface.js';
+import { withTimeout } from './with-timeout.js';
+
+const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
+/**
+ * Bounded kafkajs retries: unbounded ones (the idempotent default) would keep
+ * a timed-out send retrying in the background, and every relay retry would
+ * add another one.
+ */
+const DEFAULT_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 };
+
+/**
+ * Publishes events to Kafka with an idempotent producer: `acks: -1` (all
+ * in-sync replicas), a whole `publish` batch in one `sendBatch`, the event's
+ * key as the message key (one aggregate's events stay in one partition, in
+ * order) and the event's headers (`event-id`, `event-name`, `content-type`,
+ * `correlation-id`, `traceparent`, …) as Kafka headers.
+ *
+ * @example
+ * CqrsBrokerModule.forRoot({
+ *   broker: new KafkaMessageBroker({ client: { brokers: ['kafka:9092'], sasl: { mechanism: 'scram-sha-512', username, password }, ssl: true } }),
+ * });
+ * @publicApi
+ */
+export class KafkaMessageBroker implements MessageBroker {
+  private readonly logger = new Logger(KafkaMessageBroker.name);
+  private readonly producer: Producer;
+  private readonly publishTimeoutMs: number;
+  private connecting?: Promise<void>;
+
+  constructor(private readonly options: KafkaMessageBrokerOptions) {
+    const kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
+    this.producer = kafka.producer({
+      maxInFlightRequests: 1,
+      retry: DEFAULT_RETRY,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...options.producer,
+      idempotent: true,
+    });
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+  }
+
+  /** A broker for a `kafka://host:port[,host:port]` URL (SASL and SSL from the URL). */
+  static fromUrl(url: string, options: Omit<KafkaMessageBrokerOptions, 'client'> & { client?: Partial<KafkaMessageBrokerOptions['client']> } = {}): KafkaMessageBroker {
+    return new KafkaMessageBroker({ ...options, client: kafkaConfigFromUrl(url, options.client) });
+  }
+
+  async publish(messages: readonly BrokerMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const message of messages) {
+      let topicMessages = byTopic.get(message.topic);
+      if (!topicMessages) byTopic.set(message.topic, (topicMessages = []));
+      topicMessages.push({ key: message.key ?? null, value: message.body, headers: { ...message.headers } });
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, batch]) => ({ topic, messages: batch }));
+    await withTimeout(
+      (async () => {
+        await this.connect();
+        await this.producer.sendBatch({ acks: -1, compression: this.options.compression, topicMessages });
+      })(),
+      this.publishTimeoutMs,
+      () => `Kafka publish of ${messages.length} message(s) not acknowledged within ${this.publishTimeoutMs} ms`,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.connecting) return;
+    this.connecting = undefined;
+    await this.producer.disconnect();
+  }
+
+  private connect(): Promise<void> {
+    // One connect shared by concurrent publishes; forgotten on failure so the next publish tries again.
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      this.logger.warn(`Kafka producer could not connect: ${(error as Error).message}`);
+      throw error;
+    });
+    return this.connecting;
+  }
+}
