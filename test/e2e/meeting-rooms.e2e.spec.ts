@@ -5,6 +5,18 @@ import { join } from 'node:path';
 import { InMemoryMessageBroker, MESSAGE_BROKER, type BrokerMessage } from 'nestjs-cqrs-broker';
 import { createMeetingRoomsApp } from '../../apps/meeting-rooms/src/app.factory.js';
 import { RoomNotifier } from '../../apps/meeting-rooms/src/meetings/room-notifier.service.js';
+import { OutboxAdmin } from 'nestjs-cqrs-broker/outbox';
+
+/** Waits until `find` returns something; the relay publishes after commit, asynchronously. */
+async function eventually<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('timed out waiting for a published message');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
   let app: INestApplication;
@@ -28,6 +40,16 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Resolves once every committed outbox row is published and delivered to the listeners. */
+  const drainOutbox = async () => {
+    const deadline = Date.now() + 10_000;
+    while ((await app.get(OutboxAdmin).stats()).pending > 0) {
+      if (Date.now() > deadline) throw new Error('the relay did not drain the outbox');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await app.get<InMemoryMessageBroker>(MESSAGE_BROKER).drain();
+  };
+
   const post = (path: string, body?: unknown) =>
     fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
@@ -48,10 +70,11 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
     expect(app.get(RoomNotifier).noticesFor('retro')).toEqual(['New user joined: grace']);
   });
 
-  it('publishes a user_joined_meeting notification keyed by meeting, once per join', async () => {
+  it('publishes a user_joined_meeting notification keyed by meeting through the outbox, once per join', async () => {
     await post('/meetings/planning/participants', { userId: 'alan' });
     await post('/meetings/planning/participants', { userId: 'alan' });
-    await app.get<InMemoryMessageBroker>(MESSAGE_BROKER).drain();
+    await eventually(() => published.find((m) => m.eventName === 'user_joined_meeting' && m.key === 'planning'));
+    await drainOutbox();
     const joins = published.filter((m) => m.eventName === 'user_joined_meeting' && m.key === 'planning');
     expect(joins).toHaveLength(1);
     expect(JSON.parse(joins[0].body.toString())).toMatchObject({
@@ -67,6 +90,7 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
     const body = await response.json();
     expect(body.message).toEqual(expect.arrayContaining(['property extra should not exist', 'userId must be a string']));
     expect((await fetch(`${base}/meetings/bad`)).status).toBe(404);
+    expect(published.some((m) => m.key === 'bad')).toBe(false);
   });
 
   it('rejects a missing body field with 400', async () => {
@@ -87,16 +111,20 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
     expect((await response.json()).message).toBe('Meeting "does-not-exist" not found');
   });
 
-  it('closes a room (200) and publishes meeting_room_closed on meeting_room_notifications', async () => {
+  it('closes a room (200): the outbox row it writes is published by the relay as meeting_room_closed', async () => {
     const response = await post('/rooms/room-7/close');
     expect(response.status).toBe(200);
     const { roomId, closedAt } = await response.json();
     expect(roomId).toBe('room-7');
-    await app.get<InMemoryMessageBroker>(MESSAGE_BROKER).drain();
-    const closed = published.filter((m) => m.eventName === 'meeting_room_closed' && m.key === 'room-7');
-    expect(closed).toHaveLength(1);
-    expect(closed[0].topic).toBe('meeting_room_notifications');
-    expect(JSON.parse(closed[0].body.toString()).payload).toEqual({ meetingRoomId: 'room-7', closedAt });
+    const closed = await eventually(() => published.find((m) => m.eventName === 'meeting_room_closed' && m.key === 'room-7'));
+    expect(closed.topic).toBe('meeting_room_notifications');
+    expect(JSON.parse(closed.body.toString()).payload).toEqual({ meetingRoomId: 'room-7', closedAt });
+    expect(closed.headers['correlation-id']).toBeDefined();
+    // Closing again changes nothing and writes no second event.
+    expect((await post('/rooms/room-7/close')).status).toBe(200);
+    await drainOutbox();
+    expect((await app.get(OutboxAdmin).stats()).dead).toBe(0);
+    expect(published.filter((m) => m.eventName === 'meeting_room_closed' && m.key === 'room-7')).toHaveLength(1);
   });
 
   it('serves health and the Swagger UI', async () => {

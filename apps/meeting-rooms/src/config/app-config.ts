@@ -1,3 +1,4 @@
+import type { OutboxCodec } from 'nestjs-cqrs-broker/outbox';
 import { DEFAULT_DATABASE_URL } from './database-options.js';
 
 /** The sample's settings, read from the environment. */
@@ -5,6 +6,10 @@ export interface AppConfig {
   port: number;
   databaseUrl: string;
   brokerUrl: string;
+  /** Run the outbox relay inside the API process (default). Off when a separate `npm run relay` does it. */
+  runRelay: boolean;
+  /** Compression of new outbox rows. */
+  outboxCodec: OutboxCodec;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -12,5 +17,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: Number(env.PORT ?? 3000),
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     brokerUrl: env.BROKER_URL || 'memory://',
+    runRelay: (env.RUN_RELAY ?? 'true') !== 'false',
+    outboxCodec: (env.OUTBOX_CODEC as OutboxCodec | undefined) ?? 'none',
   };
 }
