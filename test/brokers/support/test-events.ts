@@ -12,7 +12,6 @@ import {
   type EventHandler,
   type RetryPolicy,
 } from 'nestjs-cqrs-broker';
-import { EventTransportModule } from 'nestjs-cqrs-broker/kafka';
 import type { INestMicroservice } from '@nestjs/common';
 
 export class ProbePayload {
@@ -82,7 +81,6 @@ export async function startConsumer(
     imports: [
       CqrsBrokerModule.forRoot({}),
       EventConsumerModule.forRoot({ name: options.name, retry: options.retry }),
-      EventTransportModule,
       ...(options.imports ?? []),
     ],
     providers: [ProbeHandler, { provide: PROBE, useValue: probe }, ...(options.providers ?? [])],

@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 import { EVENT_CONSUMER_OPTIONS, EventConsumerConfigurableModule } from './event-consumer.module-definition.js';
 import { EventConsumerPipeline } from './event-consumer-pipeline.js';
 import { InMemoryEventConsumer } from './in-memory-event-consumer.js';
+import { EventTransportController } from './transport/event-transport.controller.js';
 
 /**
  * Makes this app a consumer of integration events: provides the
  * `EventConsumerPipeline` (decode → `EventMediator` → retry / dead letter)
- * that the Kafka and RabbitMQ transports and the in-memory consumer feed.
+ * that the in-memory consumer and the Kafka and RabbitMQ microservice
+ * transports (`KafkaEventConsumer`, `AmqpEventConsumer`) feed; the latter
+ * reach it through message patterns of a controller this module registers.
  * Needs `CqrsBrokerModule`. Global by default.
  *
  * @example
@@ -14,7 +17,6 @@ import { InMemoryEventConsumer } from './in-memory-event-consumer.js';
  *   imports: [
  *     CqrsBrokerModule.forRoot({}),
  *     EventConsumerModule.forRoot({ name: 'meeting-notifications', retry: { maxAttempts: 5 } }),
- *     EventTransportModule, // from 'nestjs-cqrs-broker/kafka' or '/amqp', when consuming from a broker
  *   ],
  *   providers: [UserJoinedMeetingHandler],
  * })
@@ -22,6 +24,7 @@ import { InMemoryEventConsumer } from './in-memory-event-consumer.js';
  * @publicApi
  */
 @Module({
+  controllers: [EventTransportController],
   providers: [EventConsumerPipeline, InMemoryEventConsumer],
   exports: [EventConsumerPipeline, InMemoryEventConsumer, EVENT_CONSUMER_OPTIONS],
 })

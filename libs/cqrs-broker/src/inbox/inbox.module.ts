@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { Inbox } from './inbox.js';
 import type { InboxModuleOptions } from './inbox-options.interface.js';
@@ -18,9 +17,15 @@ import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definitio
   providers: [
     {
       provide: Inbox,
-      inject: [INBOX_OPTIONS, ModuleRef],
-      useFactory: (options: InboxModuleOptions, moduleRef: ModuleRef) =>
-        new Inbox(options.dataSource ?? moduleRef.get(DataSource, { strict: false }), options.tableName),
+      // Injected (not looked up) so Nest waits for an async DataSource such as TypeOrmModule's.
+      inject: [INBOX_OPTIONS, { token: DataSource, optional: true }],
+      useFactory: (options: InboxModuleOptions, appDataSource: DataSource | undefined) => {
+        const dataSource = options.dataSource ?? appDataSource;
+        if (!dataSource) {
+          throw new Error('InboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).');
+        }
+        return new Inbox(dataSource, options.tableName);
+      },
     },
   ],
   exports: [Inbox],

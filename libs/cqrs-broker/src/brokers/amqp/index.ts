@@ -3,5 +3,4 @@ export type { AmqpMessageBrokerOptions } from './amqp-message-broker-options.int
 export { AmqpEventConsumer } from './amqp-event-consumer.js';
 export type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
 export { DEFAULT_AMQP_EXCHANGE, AMQP_KEY_HEADER } from './amqp-defaults.js';
-export { EventTransportModule } from '../../consumers/transport/event-transport.module.js';
 export type { BrokerConsumerStatus } from '../../consumers/transport/broker-event-consumer.server.js';

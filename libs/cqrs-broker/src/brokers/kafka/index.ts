@@ -3,5 +3,4 @@ export type { KafkaMessageBrokerOptions } from './kafka-message-broker-options.i
 export { KafkaEventConsumer } from './kafka-event-consumer.js';
 export type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.interface.js';
 export { kafkaConfigFromUrl, KAFKA_CLIENT_DEFAULTS } from './kafka-client-config.js';
-export { EventTransportModule } from '../../consumers/transport/event-transport.module.js';
 export type { BrokerConsumerStatus } from '../../consumers/transport/broker-event-consumer.server.js';

@@ -20,7 +20,7 @@ import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.i
  * never stops the consumer.
  *
  * @example
- * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name }) and EventTransportModule
+ * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name })
  * app.connectMicroservice({ strategy: new KafkaEventConsumer({ client: { brokers: ['kafka:9092'] }, groupId: 'meeting-notifications' }) });
  * await app.startAllMicroservices();
  * @publicApi

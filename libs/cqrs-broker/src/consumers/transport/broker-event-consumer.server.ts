@@ -8,7 +8,8 @@ export type BrokerConsumerStatus = 'connecting' | 'connected' | 'disconnected' |
 
 /**
  * Base of the Kafka and RabbitMQ consumer strategies: talks to the app
- * through the `EventTransportController` patterns, so the transport only
+ * through the patterns of the `EventTransportController` (registered by
+ * `EventConsumerModule`), so the transport only
  * deals with its broker's delivery, acknowledgement and dead letters.
  */
 export abstract class BrokerEventConsumer extends Server<Record<string, Function>, BrokerConsumerStatus> implements CustomTransportStrategy {
@@ -37,7 +38,10 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
   protected async resolveTopics(explicit: readonly string[] | undefined): Promise<string[]> {
     const topics = explicit ? [...explicit] : await this.call<string[]>(EVENT_TOPICS_PATTERN, {});
     if (!topics.length) {
-      throw new Error(`${this.constructor.name}: no topics to consume: pass "topics", or bind handlers to @IntegrationEvent classes.`);
+      throw new Error(
+        `${this.constructor.name}: no topics to consume: pass them in the options, or bind handlers to @IntegrationEvent classes ` +
+          '(in a hybrid app, call app.init() before app.startAllMicroservices(), so handlers are registered first).',
+      );
     }
     return topics;
   }
@@ -46,7 +50,7 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) {
       throw new Error(
-        `${this.constructor.name} found no handler for "${pattern}": import EventConsumerModule.forRoot({ name }) and EventTransportModule in the app module.`,
+        `${this.constructor.name} found no handler for "${pattern}": import EventConsumerModule.forRoot({ name }) in the app module.`,
       );
     }
     return lastValueFrom(this.transformToObservable(await handler(data))) as Promise<T>;

@@ -1,0 +1,36 @@
+import type { CustomTransportStrategy } from '@nestjs/microservices';
+import { InMemoryMessageBroker, parseBrokerUrl, type MessageBroker } from 'nestjs-cqrs-broker';
+import { AmqpEventConsumer, AmqpMessageBroker } from 'nestjs-cqrs-broker/amqp';
+import { KafkaEventConsumer, KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
+
+// Adapters are chosen here, in the app, so the library's core never imports kafkajs or amqp.
+
+/** The producer for BROKER_URL: `memory://`, `kafka://…` or `amqp://…`. */
+export function createMessageBroker(url: string): MessageBroker {
+  const parsed = parseBrokerUrl(url);
+  switch (parsed.kind) {
+    case 'memory':
+      return new InMemoryMessageBroker();
+    case 'kafka':
+      return KafkaMessageBroker.fromUrl(url);
+    case 'amqp':
+      return AmqpMessageBroker.fromUrl(url);
+  }
+}
+
+/**
+ * The microservice transport that consumes BROKER_URL, or `undefined` for
+ * `memory://` (the in-memory consumer needs no transport). `group` is the
+ * Kafka consumer group or the RabbitMQ queue: instances of one service share it.
+ */
+export function createConsumerTransport(url: string, group: string): CustomTransportStrategy | undefined {
+  const parsed = parseBrokerUrl(url);
+  switch (parsed.kind) {
+    case 'memory':
+      return undefined;
+    case 'kafka':
+      return KafkaEventConsumer.fromUrl(url, { groupId: group });
+    case 'amqp':
+      return AmqpEventConsumer.fromUrl(url, { queue: group, connectionName: group });
+  }
+}

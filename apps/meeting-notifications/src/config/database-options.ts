@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { DEFAULT_DATABASE_URL } from './app-config.js';
+
+/**
+ * Turns DATABASE_URL into TypeORM options: `sqlite:<file>` (the embedded
+ * default), `postgres://…`, or `mysql://…` / `mariadb://…`.
+ */
+export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceOptions {
+  const scheme = url.slice(0, url.indexOf(':'));
+  switch (scheme) {
+    case 'sqlite': {
+      const database = url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
+      if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+      return { type: 'better-sqlite3', database, enableWAL: true };
+    }
+    case 'postgres':
+    case 'postgresql':
+      return { type: 'postgres', url };
+    case 'mysql':
+    case 'mariadb':
+      return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+    default:
+      throw new Error(`DATABASE_URL must start with sqlite:, postgres://, mysql:// or mariadb:// (got "${scheme}:")`);
+  }
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { HandlesEvent, type EventHandler } from 'nestjs-cqrs-broker';
+import { Inbox } from 'nestjs-cqrs-broker/inbox';
+import { UserJoinedMeeting } from '../events/user-joined-meeting.event.js';
+import { Notification } from './notification.entity.js';
+
+@HandlesEvent(UserJoinedMeeting)
+@Injectable()
+export class UserJoinedMeetingHandler implements EventHandler<UserJoinedMeeting> {
+  constructor(private readonly inbox: Inbox) {}
+
+  async handle(event: UserJoinedMeeting): Promise<void> {
+    const { meetingId, userId } = event.payload;
+    // Same transaction as the inbox row: a redelivered event adds no second notification.
+    await this.inbox.transaction(event, (manager) =>
+      manager.insert(Notification, {
+        id: randomUUID(),
+        eventId: event.eventId,
+        kind: event.eventName,
+        message: `User ${userId} joined meeting ${meetingId}`,
+        meetingId,
+        meetingRoomId: null,
+        userId,
+        occurredAt: event.eventTimestamp,
+      }),
+    );
+  }
+}
