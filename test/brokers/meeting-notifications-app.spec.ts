@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { EventSerializer, IntegrationEventRegistry, type MessageBroker } from 'nestjs-cqrs-broker';
 import { createMeetingNotificationsApp } from '../../apps/meeting-notifications/src/app.factory.js';
-import { createMessageBroker } from '../../apps/meeting-notifications/src/config/broker.factory.js';
+import { createMessageBroker } from '../../apps/shared/src/broker.factory.js';
 import { MeetingRoomClosed } from '../../apps/meeting-notifications/src/events/meeting-room-closed.event.js';
 import { UserJoinedMeeting } from '../../apps/meeting-notifications/src/events/user-joined-meeting.event.js';
 import { AMQP_URL, eventually, KAFKA_BROKERS, requireKafka, requireRabbitMq, unique } from './support/services.js';

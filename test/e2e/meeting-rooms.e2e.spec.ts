@@ -128,6 +128,21 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
     expect(published.filter((m) => m.eventName === 'meeting_room_closed' && m.key === 'room-7')).toHaveLength(1);
   });
 
+  it('runs the notifications consumer in-process on the in-memory broker: GET /notifications shows each event once', async () => {
+    await post('/meetings/demo/participants', { userId: 'barbara' });
+    await post('/rooms/demo-room/close');
+    const deadline = Date.now() + 10_000;
+    let notifications: Array<{ kind: string; meetingId: string | null; meetingRoomId: string | null }> = [];
+    while (Date.now() < deadline) {
+      notifications = ((await (await fetch(`${base}/notifications`)).json()) as typeof notifications).filter(
+        (n) => n.meetingId === 'demo' || n.meetingRoomId === 'demo-room',
+      );
+      if (notifications.length >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(notifications.map((n) => n.kind).sort()).toEqual(['meeting_room_closed', 'user_joined_meeting']);
+  });
+
   it('serves health and the Swagger UI', async () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const docs = await fetch(`${base}/docs`);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { redactUrl } from 'nestjs-cqrs-broker';
 import { NotificationsAppModule } from './app.module.js';
 import type { NotificationsConfig } from './config/app-config.js';
-import { createConsumerTransport } from './config/broker.factory.js';
+import { createConsumerTransport } from '../../shared/src/broker.factory.js';
 
 /**
  * The hybrid app: HTTP for `GET /notifications`, plus the Kafka or RabbitMQ

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CqrsBrokerModule, LoggingMiddleware, parseBrokerUrl } from 'nestjs-cqrs-broker';
 import type { NotificationsConfig } from './config/app-config.js';
-import { databaseOptions } from './config/database-options.js';
+import { databaseOptions } from '../../shared/src/database-options.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from './notifications/meeting-notifications.module.js';
 
 /** The meeting-notifications service as its own process. */

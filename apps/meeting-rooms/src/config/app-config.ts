@@ -1,5 +1,7 @@
 import type { OutboxCodec } from 'nestjs-cqrs-broker/outbox';
-import { DEFAULT_DATABASE_URL } from './database-options.js';
+
+/** Where the sample keeps its SQLite file when DATABASE_URL is not set. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/meeting-rooms.sqlite';
 
 /** The sample's settings, read from the environment. */
 export interface AppConfig {

@@ -3,7 +3,7 @@ import { InMemoryMessageBroker, parseBrokerUrl, type MessageBroker } from 'nestj
 import { AmqpEventConsumer, AmqpMessageBroker } from 'nestjs-cqrs-broker/amqp';
 import { KafkaEventConsumer, KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
 
-// Adapters are chosen here, in the app, so the library's core never imports kafkajs or amqp.
+// Shared by the sample apps. Adapters are chosen here, in the apps, so the library's core never imports kafkajs or amqp.
 
 /** The producer for BROKER_URL: `memory://`, `kafka://…` or `amqp://…`. */
 export function createMessageBroker(url: string): MessageBroker {

@@ -2,14 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 
-/** Where the sample keeps its SQLite file when DATABASE_URL is not set. */
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/meeting-rooms.sqlite';
-
 /**
- * Turns DATABASE_URL into TypeORM options: `sqlite:<file>` (the embedded
+ * Shared by the sample apps. Turns DATABASE_URL into TypeORM options: `sqlite:<file>` (the embedded
  * default), `postgres://…`, or `mysql://…` / `mariadb://…`.
  */
-export function databaseOptions(url: string = DEFAULT_DATABASE_URL): DataSourceOptions {
+export function databaseOptions(url: string): DataSourceOptions {
   const scheme = url.slice(0, url.indexOf(':'));
   switch (scheme) {
     case 'sqlite': {
