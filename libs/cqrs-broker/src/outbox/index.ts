@@ -1,6 +1,6 @@
 export { OutboxModule } from './outbox.module.js';
 export { OUTBOX_OPTIONS } from './outbox.module-definition.js';
-export type { OutboxModuleOptions, OutboxRelayOptions } from './outbox-options.interface.js';
+export type { OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions } from './outbox-options.interface.js';
 export { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 export { OutboxStatus } from './outbox-status.js';
 export { OUTBOX_CODECS, UnknownOutboxCodecException, type OutboxCodec } from './outbox-codec.js';

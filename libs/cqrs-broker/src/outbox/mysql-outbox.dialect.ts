@@ -1,3 +1,5 @@
+import type { QueryRunner } from 'typeorm';
+import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
 import { SqlParams } from './sql-params.js';
@@ -41,15 +43,17 @@ export class MysqlOutboxDialect extends OutboxDialect {
     }
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction('READ COMMITTED');
       try {
-        const rows: any[] = await runner.query(
-          `SELECT ${this.claimedColumns} FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        const perKey = ordering === 'per-key';
+        let rows: any[] = await runner.query(
+          `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
           [limit],
         );
+        if (perKey && rows.some((r) => r.event_key !== null)) rows = await this.withoutHeldBack(runner, rows);
         if (rows.length) {
           const p = this.params();
           const lease = `locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}`;
@@ -64,6 +68,19 @@ export class MysqlOutboxDialect extends OutboxDialect {
     } finally {
       await runner.release();
     }
+  }
+
+  /** Drops the locked candidates an older pending row of their key stays outside of (their locks go at commit). */
+  private async withoutHeldBack(runner: QueryRunner, rows: any[]): Promise<any[]> {
+    const p = this.params();
+    const heldBack: any[] = await runner.query(
+      `WITH candidates AS (SELECT id, event_key FROM ${this.table} WHERE ${this.idIn(p, rows.map((r) => String(r.id)))})
+      SELECT c.id FROM candidates c WHERE NOT ${this.noOlderPendingOutside}`,
+      p.values,
+    );
+    if (!heldBack.length) return rows;
+    const skip = new Set(heldBack.map((r) => String(r.id)));
+    return rows.filter((r) => !skip.has(String(r.id)));
   }
 
   /** MySQL allows neither LIMIT in an IN subquery nor reading the table a DELETE writes: DELETE … LIMIT instead. */

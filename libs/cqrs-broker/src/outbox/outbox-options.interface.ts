@@ -2,6 +2,17 @@ import type { DataSource } from 'typeorm';
 import type { OutboxCodec } from './outbox-codec.js';
 
 /**
+ * How relays order what they publish. `per-key`: a row with an `event_key`
+ * is claimed only when every older pending row with that key is claimed with
+ * it, so the events of one key reach the broker in id order even with several
+ * relays or after a retry. `none`: rows are claimed oldest first, but a key's
+ * later events may overtake an earlier one that waits for a retry or is held
+ * by another relay. Rows without a key are never held back.
+ * @publicApi
+ */
+export type OutboxOrdering = 'per-key' | 'none';
+
+/**
  * Tuning of the relay. Every field is optional; the defaults are listed in
  * {@link OUTBOX_DEFAULTS}.
  * @publicApi
@@ -34,6 +45,12 @@ export interface OutboxRelayOptions {
   purgeBatchSize?: number;
   /** On shutdown, how long to wait for the batch in flight before releasing its lease. */
   shutdownTimeoutMs?: number;
+  /**
+   * `per-key`: never publish an event while an older event with the same key
+   * is still pending (leased elsewhere or waiting for its retry); a `dead` row
+   * no longer holds its successors back. `none`: plain id order per claim.
+   */
+  ordering?: OutboxOrdering;
   /** Name this relay writes in `locked_by`. Default: `<host>:<pid>:<random>`. */
   relayId?: string;
 }

@@ -56,6 +56,7 @@ export function resolveRelayOptions(options: OutboxRelayOptions = {}): ResolvedO
   for (const key of ['backoffBaseMs', 'backoffMaxMs', 'retentionMs', 'shutdownTimeoutMs'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new Error(`Outbox relay option ${key} must be zero or more, got ${resolved[key]}`);
   }
+  if (resolved.ordering !== 'per-key' && resolved.ordering !== 'none') throw new Error(`Outbox relay option ordering must be 'per-key' or 'none', got ${resolved.ordering}`);
   if (resolved.relayId.length > 128) throw new Error('Outbox relay option relayId must be at most 128 characters');
   return resolved;
 }
@@ -69,7 +70,9 @@ export function resolveRelayOptions(options: OutboxRelayOptions = {}): ResolvedO
  * `broker.publish` call, and marks it published in one statement. A failed
  * publish reschedules the batch with exponential backoff and jitter, and rows
  * go `dead` after `maxAttempts`. Rows of a relay that died are claimed again
- * once their lease (`leaseMs`) runs out.
+ * once their lease (`leaseMs`) runs out. With `ordering: 'per-key'` (the
+ * default) a claim skips a row while an older row with its key is pending
+ * outside the claim, so each key's events are published in id order.
  *
  * The loop keeps claiming while batches come back full, then sleeps until the
  * poll interval or a commit wakes it.
@@ -172,7 +175,7 @@ export class OutboxRelay {
 
   /** One round trip: claim a batch, publish it, record the outcome. The loop calls it; tests and tools may too. */
   async publishBatch(): Promise<OutboxBatchResult> {
-    const rows = await this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs);
+    const rows = await this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs, this.options.ordering);
     if (!rows.length) return { claimed: 0, published: 0, failed: 0, unreadable: 0 };
     this.inFlight = rows;
     try {
@@ -211,13 +214,19 @@ export class OutboxRelay {
     }
   }
 
-  /** Runs batches until a claim comes back short; returns how many rows were published. */
+  /**
+   * Runs batches until a claim comes back empty; returns how many rows were
+   * published. (Not "short": with per-key ordering a claim also comes back
+   * short when some rows wait for another relay's batch. With several relays
+   * draining at once it may even come back empty while rows wait for another
+   * relay; `start()` keeps polling, `drain()` does not.)
+   */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
       const result = await this.publishBatch();
       total += result.published;
-      if (result.claimed < this.options.batchSize) return total;
+      if (!result.claimed) return total;
     }
   }
 

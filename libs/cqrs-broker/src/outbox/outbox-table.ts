@@ -72,6 +72,8 @@ function indexesOf(table: string) {
   return [
     // The claim: status = 'pending' scanned in id order (next_attempt_at and the lease are filters).
     { name: `${table}_status_id_idx`, columns: ['status', 'id'], unique: false },
+    // Per-key ordering: the oldest pending row of a key, and whether an older one is pending.
+    { name: `${table}_key_status_id_idx`, columns: ['event_key', 'status', 'id'], unique: false },
     // Retention and stats: published rows by age.
     { name: `${table}_status_published_idx`, columns: ['status', 'published_at'], unique: false },
     { name: `${table}_event_id_key`, columns: ['event_id'], unique: true },

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { parseTableName, type OutboxDatabase } from './outbox-database.js';
+import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { SqlParams } from './sql-params.js';
 
@@ -89,8 +90,12 @@ export abstract class OutboxDialect {
   protected abstract ageMs(expression: string): string;
   /** Runs one statement on its own (autocommit), outside any transaction of the app. */
   protected abstract run(sql: string, values: unknown[]): Promise<QueryOutcome>;
-  /** Leases up to `limit` due rows, oldest first. */
-  abstract claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]>;
+  /**
+   * Leases up to `limit` due rows, oldest first. With `per-key` ordering, a
+   * row with a key is leased only if every older pending row with that key is
+   * leased with it (see {@link keyHeadDue} and {@link noOlderPendingOutside}).
+   */
+  abstract claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]>;
 
   /** `id IN (...)` for a batch of ids, one bound value per id unless the dialect does better. */
   protected idIn(p: SqlParams, ids: readonly string[]): string {
@@ -99,6 +104,30 @@ export abstract class OutboxDialect {
 
   protected get dueCondition(): string {
     return `status = '${OutboxStatus.pending}' AND next_attempt_at <= ${this.now} AND (locked_until IS NULL OR locked_until < ${this.now})`;
+  }
+
+  /**
+   * Per-key ordering, for candidate rows aliased `c`: the oldest pending row
+   * of `c`'s key is not waiting for a retry. Rows held back by a retry are
+   * left out of the candidates (instead of filling the batch window and
+   * stalling every other key); one probe of the `(event_key, status, id)`
+   * index per row. The lease is not looked at here: a key held by another
+   * relay is only held briefly, and {@link noOlderPendingOutside} filters it.
+   */
+  protected get keyHeadDue(): string {
+    return `(c.event_key IS NULL OR (SELECT h.next_attempt_at FROM ${this.table} h
+      WHERE h.event_key = c.event_key AND h.status = '${OutboxStatus.pending}' ORDER BY h.id LIMIT 1) <= ${this.now})`;
+  }
+
+  /**
+   * Per-key ordering, the rule itself, for candidate rows aliased `c` of the
+   * CTE `candidates`: no older pending row with `c`'s key is outside the
+   * candidates (leased by another relay, waiting for a retry, or skipped as
+   * locked). `dead` rows do not count.
+   */
+  protected get noOlderPendingOutside(): string {
+    return `(c.event_key IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.table} o
+      WHERE o.event_key = c.event_key AND o.status = '${OutboxStatus.pending}' AND o.id < c.id AND o.id NOT IN (SELECT id FROM candidates)))`;
   }
 
   protected get claimedColumns(): string {

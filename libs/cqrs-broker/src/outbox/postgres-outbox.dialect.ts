@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { OutboxOrdering } from './outbox-options.interface.js';
+import { OutboxStatus } from './outbox-status.js';
 import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
 import { SqlParams } from './sql-params.js';
 
@@ -49,12 +51,41 @@ export class PostgresOutboxDialect extends OutboxDialect {
     }
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
     const p = this.params();
-    const sql = `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
-      WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
-      RETURNING ${this.claimedColumns}`;
+    const sql =
+      ordering === 'per-key'
+        ? // Lock the candidates, then lease those no older pending row of their key stays outside of.
+          // OFFSET 0 keeps the key probe out of the scan: with stale statistics (a sudden backlog) the
+          // planner may sort every pending row, and the probe then runs for the first rows only.
+          `WITH candidates AS MATERIALIZED (
+            SELECT c.id, c.event_key FROM (SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}
+              ORDER BY id OFFSET 0 FOR UPDATE SKIP LOCKED) c
+            WHERE ${this.keyHeadDue} LIMIT ${p.add(limit)})
+          UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+          WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
+          RETURNING ${this.claimedColumns}`
+        : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
+          RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
+  }
+
+  /**
+   * The probes bound the `(event_key, status, id)` index with row comparisons
+   * that only it can serve: with stale statistics saying "few rows are
+   * pending", PostgreSQL would otherwise scan the `status` indexes instead.
+   */
+  protected override get keyHeadDue(): string {
+    return `(c.event_key IS NULL OR (SELECT h.next_attempt_at FROM ${this.table} h
+      WHERE h.event_key = c.event_key AND (h.event_key, h.status, h.id) > (c.event_key, '${OutboxStatus.pending}', 0)
+      ORDER BY h.event_key, h.status, h.id LIMIT 1) <= ${this.now})`;
+  }
+
+  protected override get noOlderPendingOutside(): string {
+    return `(c.event_key IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.table} o
+      WHERE o.event_key = c.event_key AND (o.event_key, o.status, o.id) > (c.event_key, '${OutboxStatus.pending}', 0)
+        AND (o.event_key, o.status, o.id) < (c.event_key, '${OutboxStatus.pending}', c.id) AND o.id NOT IN (SELECT id FROM candidates)))`;
   }
 
   /** NOTIFY in the caller's transaction is delivered by PostgreSQL only if and when it commits. */

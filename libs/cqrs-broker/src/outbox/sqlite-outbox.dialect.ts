@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
 import { SqlParams } from './sql-params.js';
 
@@ -74,11 +75,19 @@ export class SqliteOutboxDialect extends OutboxDialect {
     return { rows: [], affected: statement.run(...values).changes };
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
     const p = this.params();
-    const sql = `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
-      WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)})
-      RETURNING ${this.claimedColumns}`;
+    // Positional placeholders: bind in the order they appear in the text.
+    const sql =
+      ordering === 'per-key'
+        ? `WITH candidates AS MATERIALIZED (
+            SELECT c.id, c.event_key FROM ${this.table} c WHERE ${this.dueCondition} AND ${this.keyHeadDue} ORDER BY c.id LIMIT ${p.add(limit)})
+          UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+          WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
+          RETURNING ${this.claimedColumns}`
+        : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)})
+          RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
   }
 }
