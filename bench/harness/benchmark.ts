@@ -26,7 +26,29 @@ export interface Side {
    * a duration in nanoseconds to report a self-measured time instead (e.g. to
    * leave out per-round preparation).
    */
-  run(ops: number): Promise<number | void>;
+  run(ops: number, context: RunContext): Promise<number | void>;
+}
+
+/** How the per-op figure is shown when it is not nanoseconds per operation. */
+export interface FigureUnit {
+  /** Column label, e.g. `µs/event` or `ms (p50 latency)`. */
+  readonly label: string;
+  /** Nanoseconds in one unit (1e3 for µs, 1e6 for ms). */
+  readonly ns: number;
+}
+
+/** A table of figures the harness's columns do not cover (latency percentiles, peak memory…). */
+export interface ExtraTable {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** Which run this is: sides that keep their own figures (latencies…) record measured runs only. */
+export interface RunContext {
+  readonly warmup: boolean;
+  /** 0-based round number within the warm-up or the measured rounds. */
+  readonly round: number;
 }
 
 /** A ratio to quote: the numerator side's time per op over the denominator's. */
@@ -56,6 +78,12 @@ export interface Benchmark {
   readonly sides: readonly Side[];
   readonly ratios?: readonly RatioSpec[];
   readonly size: BenchmarkSize;
+  /** Unit of the per-op figure (default ns/op). */
+  readonly unit?: FigureUnit;
+  /** Adds a rate column (`<perSecond>/s`, from the median) for throughput benchmarks, e.g. `events`. */
+  readonly perSecond?: string;
+  /** Tables of the benchmark's own figures, built after the measured rounds (before `evaluateGoal`). */
+  extraTables?(): ExtraTable[];
   /** Sizes with `--quick`. Default: a fifth of the ops, half the rounds (at least 5), two warm-up rounds. */
   readonly quickSize?: BenchmarkSize;
   /** The target we quote, in words. */

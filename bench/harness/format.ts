@@ -1,4 +1,4 @@
-import type { BenchmarkResult, RatioResult, SideResult } from './result.js';
+import type { BenchmarkResult, RatioResult } from './result.js';
 
 export function count(value: number): string {
   return value.toLocaleString('en-US');
@@ -23,16 +23,21 @@ export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
 
-/** Rows shared by the text and Markdown tables. */
-export function sideRows(sides: readonly SideResult[]): string[][] {
-  return sides.map((side) => [
+/** Rows shared by the text and Markdown tables, in the benchmark's unit. */
+export function sideRows(result: BenchmarkResult): string[][] {
+  const scale = result.unit?.ns ?? 1;
+  const f = (value: number) => ns(value / scale);
+  return result.sides.map((side) => [
     side.name,
-    ns(side.summary.median),
-    `${ns(side.summary.p25)}–${ns(side.summary.p75)}`,
-    `${ns(side.summary.min)}–${ns(side.summary.max)}`,
+    f(side.summary.median),
+    `${f(side.summary.p25)}–${f(side.summary.p75)}`,
+    `${f(side.summary.min)}–${f(side.summary.max)}`,
+    ...(result.perSecond ? [count(Math.round(1e9 / side.summary.median))] : []),
   ]);
 }
-export const SIDE_HEADER = ['side', 'median ns/op', 'p25–p75', 'min–max'];
+export function sideHeader(result: BenchmarkResult): string[] {
+  return ['side', `median ${result.unit?.label ?? 'ns/op'}`, 'p25–p75', 'min–max', ...(result.perSecond ? [`${result.perSecond}/s (median)`] : [])];
+}
 
 export function ratioRows(ratios: readonly RatioResult[]): string[][] {
   return ratios.map((r) => [

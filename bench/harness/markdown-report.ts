@@ -1,11 +1,13 @@
 import type { Environment } from './environment.js';
-import { count, fewerOps, RATIO_HEADER, ratioRows, SIDE_HEADER, sideRows } from './format.js';
+import { count, fewerOps, RATIO_HEADER, ratioRows, sideHeader, sideRows } from './format.js';
 import type { BenchmarkResult } from './result.js';
 
 export interface RunInfo {
   readonly environment: Environment;
   readonly quick: boolean;
   readonly only?: string;
+  /** Wall-clock time of the whole run. */
+  readonly totalSeconds?: number;
 }
 
 /** `bench/results/latest.md`: the machine, then one section per benchmark. */
@@ -24,11 +26,15 @@ export function markdownReport(info: RunInfo, results: readonly BenchmarkResult[
     `- Node.js ${env.node} (V8 ${env.v8}); full GC between measured runs: ${env.gcExposed ? 'yes' : 'no (run node with --expose-gc)'}`,
   );
   if (env.gitCommit) lines.push(`- Commit: ${env.gitCommit}`);
+  if (info.totalSeconds !== undefined) lines.push(`- Whole run: ${info.totalSeconds} s`);
   lines.push(
     '',
     'Every figure is a median over rounds; each round runs every side in the same process, in rotating order,',
-    'after warm-up. Ratios compare time per operation: below 1× means the numerator is faster.',
+    'after warm-up. Ratios compare time per operation: below 1× means the numerator is faster; a throughput',
+    'goal (events/s) is the inverse of its time ratio.',
   );
+
+  lines.push('', '| benchmark | goal | verdict |', '| --- | --- | --- |', ...results.map((r) => `| ${r.name} | ${r.goal} | **${r.goalMet ? 'Met' : 'Not met'}**: ${r.goalDetail} |`));
 
   for (const result of results) {
     lines.push('', `## ${result.name}`, '', result.description, '');
@@ -37,9 +43,10 @@ export function markdownReport(info: RunInfo, results: readonly BenchmarkResult[
     lines.push(
       `${result.rounds} rounds × ${count(result.opsPerRound)} operations per side${fewerOps(result)}, after ${result.warmupRounds} warm-up round(s).`,
       '',
-      ...table(SIDE_HEADER, sideRows(result.sides)),
+      ...table(sideHeader(result), sideRows(result)),
     );
     if (result.ratios.length) lines.push('', ...table(RATIO_HEADER, ratioRows(result.ratios)));
+    for (const extra of result.tables ?? []) lines.push('', `${extra.title}:`, '', ...table(extra.header, extra.rows));
     const notes = result.sides.filter((side) => side.note);
     if (notes.length) lines.push('', ...notes.map((side) => `- ${side.name}: ${side.note}`));
     lines.push('', `**Goal**: ${result.goal} **${result.goalMet ? 'Met' : 'Not met'}**: ${result.goalDetail}`);
@@ -47,7 +54,7 @@ export function markdownReport(info: RunInfo, results: readonly BenchmarkResult[
   return `${lines.join('\n')}\n`;
 }
 
-function table(header: readonly string[], rows: readonly string[][]): string[] {
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)];
 }

@@ -1,3 +1,4 @@
+import type { ExtraTable, FigureUnit } from './benchmark.js';
 import type { Summary } from './stats.js';
 
 /** Figures of one side: ns/op of every measured round, and their summary. */
@@ -33,6 +34,9 @@ export interface BenchmarkResult {
   readonly goalMet?: boolean;
   readonly goalDetail?: string;
   readonly packages: Readonly<Record<string, string>>;
+  readonly unit?: FigureUnit;
+  readonly perSecond?: string;
+  readonly tables?: readonly ExtraTable[];
 }
 
 export function sideResult(result: BenchmarkResult, name: string): SideResult {

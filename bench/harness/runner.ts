@@ -44,7 +44,7 @@ export async function runBenchmark(benchmark: Benchmark, options: RunOptions): P
   try {
     for (let round = 0; round < warmupRounds; round++) {
       options.progress.update(`${label} warm-up ${round + 1}/${warmupRounds}`);
-      for (const side of sides) await side.run(opsOf(side, opsPerRound));
+      for (const side of sides) await side.run(opsOf(side, opsPerRound), { warmup: true, round });
     }
     for (let round = 0; round < rounds; round++) {
       options.progress.update(`${label} round ${round + 1}/${rounds} (${sides.length} sides × ${opsPerRound} ops)`);
@@ -53,7 +53,7 @@ export async function runBenchmark(benchmark: Benchmark, options: RunOptions): P
         const ops = opsOf(side, opsPerRound);
         gc?.();
         const t0 = process.hrtime.bigint();
-        const measured = await side.run(ops);
+        const measured = await side.run(ops, { warmup: false, round });
         const elapsed = Number(process.hrtime.bigint() - t0);
         samples.get(side.name)!.push((typeof measured === 'number' ? measured : elapsed) / ops);
       }
@@ -90,6 +90,9 @@ export async function runBenchmark(benchmark: Benchmark, options: RunOptions): P
     ratios,
     goal: benchmark.goal,
     packages: Object.fromEntries((benchmark.packages ?? []).map((name) => [name, options.versionOf(name)])),
+    unit: benchmark.unit,
+    perSecond: benchmark.perSecond,
+    tables: benchmark.extraTables?.(),
   };
   const verdict = benchmark.evaluateGoal(result);
   options.progress.done(`${label} done in ${(durationMs / 1000).toFixed(1)} s`);
