@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventConsumerModule, type RetryPolicy } from 'nestjs-cqrs-broker';
 import { InboxModule, inboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { DeliveryLog } from './delivery-log.js';
 import { MeetingRoomClosedHandler } from './meeting-room-closed.handler.js';
 import { Notification } from './notification.entity.js';
 import { NotificationsController } from './notifications.controller.js';
@@ -37,7 +38,7 @@ export class MeetingNotificationsModule {
         EventConsumerModule.forRoot({ name: MEETING_NOTIFICATIONS_CONSUMER, inMemory: options.inMemory, retry: options.retry }),
       ],
       controllers: [NotificationsController],
-      providers: [MeetingRoomClosedHandler, UserJoinedMeetingHandler],
+      providers: [DeliveryLog, MeetingRoomClosedHandler, UserJoinedMeetingHandler],
     };
   }
 }

@@ -3,17 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { HandlesEvent, type EventHandler } from 'nestjs-cqrs-broker';
 import { Inbox } from 'nestjs-cqrs-broker/inbox';
 import { UserJoinedMeeting } from '../events/user-joined-meeting.event.js';
+import { DeliveryLog } from './delivery-log.js';
 import { Notification } from './notification.entity.js';
 
 @HandlesEvent(UserJoinedMeeting)
 @Injectable()
 export class UserJoinedMeetingHandler implements EventHandler<UserJoinedMeeting> {
-  constructor(private readonly inbox: Inbox) {}
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly deliveries: DeliveryLog,
+  ) {}
 
   async handle(event: UserJoinedMeeting): Promise<void> {
     const { meetingId, userId } = event.payload;
     // Same transaction as the inbox row: a redelivered event adds no second notification.
-    await this.inbox.transaction(event, (manager) =>
+    const outcome = await this.inbox.transaction(event, (manager) =>
       manager.insert(Notification, {
         id: randomUUID(),
         eventId: event.eventId,
@@ -25,5 +29,6 @@ export class UserJoinedMeetingHandler implements EventHandler<UserJoinedMeeting>
         occurredAt: event.eventTimestamp,
       }),
     );
+    this.deliveries.record(event.eventId, outcome.status);
   }
 }
