@@ -10,11 +10,11 @@ import {
 } from 'nestjs-cqrs-broker';
 import { Probe, PROBE, ProbeHandler, probeEvent } from './support/test-events.js';
 
-async function boot(probe: Probe, broker = new InMemoryMessageBroker()) {
+async function boot(probe: Probe, broker = new InMemoryMessageBroker(), maxMessageBytes?: number) {
   @Module({
     imports: [
       CqrsBrokerModule.forRoot({ broker }),
-      EventConsumerModule.forRoot({ name: 'in-memory-spec', inMemory: true, topics: ['probes'], retry: { maxAttempts: 2, initialDelayMs: 1 } }),
+      EventConsumerModule.forRoot({ name: 'in-memory-spec', inMemory: true, topics: ['probes'], retry: { maxAttempts: 2, initialDelayMs: 1 }, maxMessageBytes }),
     ],
     providers: [ProbeHandler, { provide: PROBE, useValue: probe }],
   })
@@ -51,6 +51,22 @@ describe('InMemoryEventConsumer', () => {
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0].eventId).toBe(bad.eventId);
     expect(deadLetters[0].headers).toMatchObject({ 'x-delivery-attempts': '2', 'x-dead-letter-reason': expect.stringMatching(/always fails/), 'x-original-topic': 'probes' });
+    await app.close();
+  });
+
+  it('dead-letters a message larger than maxMessageBytes at once, unparsed and with its size in the reason, and goes on', async () => {
+    const probe = new Probe();
+    const { app, broker } = await boot(probe, new InMemoryMessageBroker(), 2_000);
+    const deadLetters: BrokerMessage[] = [];
+    broker.subscribe('probes.DLT', (message) => void deadLetters.push(message));
+    const big: BrokerMessage = { topic: 'probes', eventId: 'big-1', eventName: 'probe', body: Buffer.alloc(3_000, 'x'), headers: { 'event-id': 'big-1' } };
+    await broker.publish([big]);
+    await app.get(EventEmitter).emit([probeEvent('probes', { key: 'k', seq: 2 })]);
+    await broker.drain();
+    await broker.drain();
+    expect(probe.handledSeqs()).toEqual([2]);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0].headers).toMatchObject({ 'x-delivery-attempts': '1', 'x-dead-letter-reason': 'Malformed event: message of 3000 bytes is larger than maxMessageBytes (2000)' });
     await app.close();
   });
 

@@ -41,7 +41,7 @@ export { redactUrl } from './brokers/redact-url.js';
 export { EventConsumerModule } from './consumers/event-consumer.module.js';
 export { EVENT_CONSUMER_OPTIONS } from './consumers/event-consumer.module-definition.js';
 export type { EventConsumerModuleOptions } from './consumers/event-consumer-options.interface.js';
-export { EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
+export { DEFAULT_MAX_MESSAGE_BYTES, EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
 export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
 export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './consumers/retry-policy.js';

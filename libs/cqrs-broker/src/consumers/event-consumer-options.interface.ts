@@ -14,6 +14,13 @@ export interface EventConsumerModuleOptions {
   /** Bounded retry with exponential backoff before a message is dead-lettered. */
   retry?: Partial<RetryPolicy>;
   /**
+   * Largest message body handled, in bytes. A bigger one is dead-lettered at
+   * once, unparsed (a multi-megabyte JSON body costs parse time and memory
+   * for every redelivery and is almost always a producer bug). Default
+   * 1 MiB (Kafka's default `message.max.bytes`).
+   */
+  maxMessageBytes?: number;
+  /**
    * Also consume from the in-memory broker (the configured `MESSAGE_BROKER`
    * must then be an `InMemoryMessageBroker`): for single-process setups and
    * tests. Dead letters go to the `<topic>.DLT` topic of that broker.

@@ -10,6 +10,9 @@ import type { EventConsumerModuleOptions } from './event-consumer-options.interf
 import { EVENT_CONSUMER_OPTIONS } from './event-consumer.module-definition.js';
 import { backoffDelay, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
+/** Default `maxMessageBytes` of a consumer: 1 MiB. @publicApi */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /**
  * The broker-independent half of every consumer: decodes a message with the
  * `EventSerializer`, runs its handlers through the `EventMediator` (with a
@@ -23,6 +26,7 @@ export class EventConsumerPipeline {
   private readonly logger = new Logger('EventConsumer');
   readonly consumerName: string;
   readonly retry: RetryPolicy;
+  readonly maxMessageBytes: number;
 
   constructor(
     private readonly serializer: EventSerializer,
@@ -32,10 +36,19 @@ export class EventConsumerPipeline {
     if (!options.name) throw new Error('EventConsumerModule needs a consumer name: forRoot({ name: "my-service" }).');
     this.consumerName = options.name;
     this.retry = resolveRetryPolicy(options.retry);
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < 1) {
+      throw new RangeError(`maxMessageBytes must be a positive integer, got ${options.maxMessageBytes}`);
+    }
   }
 
   async consume(message: ConsumedMessage): Promise<ConsumeOutcome> {
     if (message.signal?.aborted) return { status: 'stopped', attempts: 0 };
+    if (message.body.length > this.maxMessageBytes) {
+      const reason = `Malformed event: message of ${message.body.length} bytes is larger than maxMessageBytes (${this.maxMessageBytes})`;
+      this.logger.error(`${this.consumerName}: dead-lettering a message from "${message.topic}" at once: ${reason}`);
+      return { status: 'dead-letter', reason, attempts: 1, malformed: true, eventId: message.headers['event-id'] };
+    }
     let event: NotificationEvent<unknown>;
     try {
       const headers = message.key === undefined ? message.headers : { ...message.headers, key: message.key };
