@@ -44,6 +44,8 @@ export interface Handled {
 export class Probe {
   readonly attempts: Handled[] = [];
   readonly handled: Handled[] = [];
+  /** Attempts per event id (a map: benchmarks push tens of thousands of events through the probe). */
+  readonly attemptsByEvent = new Map<string, number>();
   gate?: Promise<void>;
   /** Called inside the handler after the failure checks, e.g. to use the inbox. */
   work?: (event: ProbeEvent) => Promise<void>;
@@ -60,7 +62,8 @@ export class ProbeHandler implements EventHandler<ProbeEvent> {
   constructor(@Inject(PROBE) private readonly probe: Probe) {}
 
   async handle(event: ProbeEvent): Promise<void> {
-    const attempt = this.probe.attempts.filter((a) => a.eventId === event.eventId).length + 1;
+    const attempt = (this.probe.attemptsByEvent.get(event.eventId) ?? 0) + 1;
+    this.probe.attemptsByEvent.set(event.eventId, attempt);
     const record = { eventId: event.eventId, key: event.payload.key, seq: event.payload.seq, attempt };
     this.probe.attempts.push(record);
     if (event.payload.fail) throw new Error(`probe ${event.payload.seq} always fails`);

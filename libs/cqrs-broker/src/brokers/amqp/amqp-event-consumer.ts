@@ -103,7 +103,8 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
         for (const routingKey of routingKeys) await channel.bindQueue(queue, exchange, routingKey);
       },
     });
-    this.channel.on('error', (error) => this.amqpLogger.warn(`Consumer channel error: ${(error as Error).message}`));
+    // Setup errors land here (e.g. PRECONDITION_FAILED: the queue exists with other arguments); the wrapper retries after each reconnect.
+    this.channel.on('error', (error) => this.amqpLogger.error(`Consumer channel of queue ${queue} failed: ${(error as Error).message}`));
     await this.channel.waitForConnect();
     await this.channel.consume(
       queue,
