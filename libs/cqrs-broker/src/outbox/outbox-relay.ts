@@ -91,6 +91,8 @@ export class OutboxRelay {
   private purgeTimer?: ReturnType<typeof setInterval>;
   private purging?: Promise<number>;
   private inFlight?: readonly ClaimedOutboxRow[];
+  /** The mark-published statement of the last batch the loop published, running in the background. */
+  private marking?: Promise<void>;
 
   constructor(dependencies: OutboxRelayDependencies) {
     this.dialect = dependencies.dialect;
@@ -159,24 +161,58 @@ export class OutboxRelay {
     this.logger.log(`Outbox relay ${this.relayId} stopped`);
   }
 
+  /**
+   * The loop pipelines while a backlog lasts: as soon as a full batch is
+   * claimed, the next claim starts, and a batch's mark-published statement
+   * runs while the next batch is published. The database and the broker work
+   * at the same time; a batch still goes out only after the one before it was
+   * published, so one relay keeps id order. (With per-key ordering a prefetched
+   * claim skips the keys still in flight: they come in a later claim.)
+   */
   private async run(signal: AbortSignal): Promise<void> {
+    let prefetched: Promise<ClaimedOutboxRow[]> | undefined;
     while (!signal.aborted) {
       let full = false;
       try {
         await this.listener?.ensure();
-        full = (await this.publishBatch()).claimed === this.options.batchSize;
+        const claim = prefetched ?? this.claim();
+        prefetched = undefined;
+        const rows = await claim;
+        full = rows.length === this.options.batchSize;
+        if (full) prefetched = this.claim();
+        // Keep an unobserved rejection of the prefetch from crashing the process; it is rethrown where awaited.
+        prefetched?.catch(() => undefined);
+        if (rows.length) await this.publishRows(rows, false);
       } catch (error) {
         this.logger.error(`Outbox relay ${this.relayId} failed a round: ${(error as Error)?.message ?? error}`);
       }
       // A full batch means more is waiting: claim again at once; otherwise sleep until a commit or the poll.
       if (!full && !signal.aborted) await this.wakeup.wait(this.options.pollIntervalMs, signal);
     }
+    await this.marking;
+    // Stopping: give a claimed but unpublished batch back at once rather than when its lease runs out.
+    const unpublished = await prefetched?.catch(() => []);
+    if (unpublished?.length) await this.dialect.release(unpublished.map((r) => r.id), this.relayId).catch(() => 0);
+  }
+
+  private claim(): Promise<ClaimedOutboxRow[]> {
+    return this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs, this.options.ordering);
   }
 
   /** One round trip: claim a batch, publish it, record the outcome. The loop calls it; tests and tools may too. */
   async publishBatch(): Promise<OutboxBatchResult> {
-    const rows = await this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs, this.options.ordering);
+    const rows = await this.claim();
     if (!rows.length) return { claimed: 0, published: 0, failed: 0, unreadable: 0 };
+    return this.publishRows(rows, true);
+  }
+
+  /**
+   * Publishes claimed rows and records the outcome. With `awaitMark` false
+   * (the loop) it returns once the broker accepted the batch, and the
+   * mark-published statement runs in the background until the next batch's
+   * mark (or the loop's end) awaits it; `published` then counts the accepted rows.
+   */
+  private async publishRows(rows: readonly ClaimedOutboxRow[], awaitMark: boolean): Promise<OutboxBatchResult> {
     this.inFlight = rows;
     try {
       const readable: ClaimedOutboxRow[] = [];
@@ -202,13 +238,15 @@ export class OutboxRelay {
         this.logger.warn(`Outbox relay ${this.relayId} could not publish ${readable.length} events (will retry): ${reason}`);
         return { claimed: rows.length, published: 0, failed: readable.length, unreadable };
       }
-      const marked = await this.dialect.markPublished(readable.map((r) => r.id), this.relayId);
-      if (marked < readable.length) {
-        this.logger.warn(
-          `Outbox relay ${this.relayId}: the lease on ${readable.length - marked} published rows ran out before they were marked; they will be published again (raise leaseMs)`,
-        );
-      }
-      return { claimed: rows.length, published: marked, failed: 0, unreadable };
+      // One mark in flight at a time: the previous batch's must be done before this one's starts.
+      await this.marking;
+      const marking = this.markPublished(readable);
+      if (awaitMark) return { claimed: rows.length, published: await marking, failed: 0, unreadable };
+      this.marking = marking.then(
+        () => undefined,
+        (error: unknown) => this.logger.error(`Outbox relay ${this.relayId} could not mark ${readable.length} published rows (their lease runs out and they are published again): ${(error as Error)?.message ?? error}`),
+      );
+      return { claimed: rows.length, published: readable.length, failed: 0, unreadable };
     } finally {
       this.inFlight = undefined;
     }
@@ -241,6 +279,16 @@ export class OutboxRelay {
       }
     })().finally(() => (this.purging = undefined));
     return this.purging;
+  }
+
+  private async markPublished(rows: readonly ClaimedOutboxRow[]): Promise<number> {
+    const marked = await this.dialect.markPublished(rows.map((r) => r.id), this.relayId);
+    if (marked < rows.length) {
+      this.logger.warn(
+        `Outbox relay ${this.relayId}: the lease on ${rows.length - marked} published rows ran out before they were marked; they will be published again (raise leaseMs)`,
+      );
+    }
+    return marked;
   }
 
   /** Delay before attempt `attempt + 1`: base·2^(attempt−1), capped, times a jitter in [0.5, 1). */
