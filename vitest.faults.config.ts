@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// `npm run test:faults`: the fault-injection suite (test/faults, docs/faults.md). Not part of `npm test`:
+// its files end in .fault.ts. One scenario at a time: they share the machine's CPUs, databases and brokers.
+const lib = (path: string) => fileURLToPath(new URL(`./libs/cqrs-broker/src/${path}`, import.meta.url));
+const runDir = (process.env.FAULTS_RUN_DIR ??= fileURLToPath(
+  new URL(`./.test-results/faults/run-${new Date().toISOString().replace(/[:.]/g, '-')}`, import.meta.url),
+));
+mkdirSync(runDir, { recursive: true });
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^nestjs-cqrs-broker$/, replacement: lib('index.ts') },
+      { find: /^nestjs-cqrs-broker\/outbox$/, replacement: lib('outbox/index.ts') },
+      { find: /^nestjs-cqrs-broker\/inbox$/, replacement: lib('inbox/index.ts') },
+      { find: /^nestjs-cqrs-broker\/kafka$/, replacement: lib('brokers/kafka/index.ts') },
+      { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
+    ],
+  },
+  test: {
+    globals: true,
+    include: ['test/faults/**/*.fault.ts'],
+    globalSetup: ['test/faults/global-setup.ts'],
+    env: { FAULTS_RUN_DIR: runDir },
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
+    fileParallelism: false,
+    maxWorkers: 1,
+    reporters: ['default'],
+  },
+});
