@@ -135,18 +135,26 @@ export abstract class OutboxDialect {
   }
 
   /** Inserts rows with the caller's manager, so they commit or roll back with its transaction. */
-  async insert(manager: EntityManager, rows: readonly PreparedOutboxRow[]): Promise<void> {
+  async insert(manager: EntityManager, rows: readonly PreparedOutboxRow[], notify = false): Promise<void> {
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const p = this.params();
       const values = rows.slice(start, start + INSERT_CHUNK).map((row) => {
         const bound = [row.eventId, row.eventName, row.topic, row.key, row.payload, row.contentType, row.codec, row.headers].map((v) => p.add(v));
         return `(${bound.join(', ')}, '${OutboxStatus.pending}', 0, ${this.now}, ${this.now})`;
       });
-      await manager.query(
-        `INSERT INTO ${this.table} (event_id, event_name, topic, event_key, payload, content_type, codec, headers, status, attempts, next_attempt_at, created_at) VALUES ${values.join(', ')}`,
-        p.values,
-      );
+      const sql = `INSERT INTO ${this.table} (event_id, event_name, topic, event_key, payload, content_type, codec, headers, status, attempts, next_attempt_at, created_at) VALUES ${values.join(', ')}`;
+      const last = start + INSERT_CHUNK >= rows.length;
+      await manager.query(notify && last ? this.insertAndNotify(sql, p) : sql, p.values);
     }
+  }
+
+  /**
+   * The last INSERT of {@link insert} with `notify`: one statement that also
+   * does what {@link notifyOnCommit} does, saving a round trip per
+   * transaction. Databases without a commit notification insert only.
+   */
+  protected insertAndNotify(insert: string, _p: SqlParams): string {
+    return insert;
   }
 
   /** Marks a relay's leased rows published; returns how many it still held. */

@@ -88,6 +88,11 @@ export class PostgresOutboxDialect extends OutboxDialect {
         AND (o.event_key, o.status, o.id) < (c.event_key, '${OutboxStatus.pending}', c.id) AND o.id NOT IN (SELECT id FROM candidates)))`;
   }
 
+  /** A data-modifying CTE runs once whether or not the query reads it: the rows and the NOTIFY in one round trip. */
+  protected override insertAndNotify(insert: string, p: SqlParams): string {
+    return `WITH inserted AS (${insert}) SELECT pg_notify(${p.add(this.channel)}, '')`;
+  }
+
   /** NOTIFY in the caller's transaction is delivered by PostgreSQL only if and when it commits. */
   override async notifyOnCommit(manager: EntityManager): Promise<void> {
     await manager.query('SELECT pg_notify($1, $2)', [this.channel, '']);
