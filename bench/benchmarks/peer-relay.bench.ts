@@ -60,7 +60,7 @@ export const peerRelayBenchmark: Benchmark = {
   packages: ['nestjs-cqrs-broker', 'pg-transactional-outbox', 'amqplib', 'pg'],
   unit: { label: 'µs/event', ns: 1e3 },
   perSecond: 'events',
-  size: { rounds: 3, opsPerRound: 5_000, warmupRounds: 1 },
+  size: { rounds: 3, opsPerRound: 5_000, warmupRounds: 1, warmupOps: 1_000 },
   quickSize: { rounds: 2, opsPerRound: 1_000, warmupRounds: 1 },
   sides: [
     {

@@ -72,7 +72,7 @@ export const relayMemoryBenchmark: Benchmark = {
   unit: { label: 'µs/event', ns: 1e3 },
   perSecond: 'events',
   // 1,000,000 rows do not drain within the 15-minute budget on a 2-CPU machine shared with the services: see the README.
-  size: { rounds: 1, opsPerRound: 300_000, warmupRounds: 0 },
+  size: { rounds: 1, opsPerRound: 200_000, warmupRounds: 0 },
   quickSize: { rounds: 1, opsPerRound: 20_000, warmupRounds: 0 },
   sides: [{ name: MEMORY_SIDE, run: (ops, { warmup }) => drainWith(memoryState, MEMORY_SIDE, 1, ops, warmup, progressLine) }],
   goal: `Peak RSS of the relay process at most ${MEMORY_GOAL_MB} MB.`,
@@ -120,7 +120,7 @@ export const relayScaleOutBenchmark: Benchmark = {
   packages: ['nestjs-cqrs-broker', 'typeorm', 'pg'],
   unit: { label: 'µs/event', ns: 1e3 },
   perSecond: 'events',
-  size: { rounds: 3, opsPerRound: 50_000, warmupRounds: 0 },
+  size: { rounds: 3, opsPerRound: 30_000, warmupRounds: 0 },
   quickSize: { rounds: 2, opsPerRound: 5_000, warmupRounds: 0 },
   sides: [
     { name: ONE, run: (ops, { warmup }) => drainWith(scaleState, ONE, 1, ops, warmup) },

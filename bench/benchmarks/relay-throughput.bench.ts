@@ -91,7 +91,7 @@ function relayThroughputBenchmark(target: Target): Benchmark {
     packages: ['nestjs-cqrs-broker', 'typeorm', 'pg', 'mysql2', ...(target === 'rabbitmq' ? ['amqplib', 'amqp-connection-manager'] : ['kafkajs'])],
     unit: { label: 'µs/event', ns: 1e3 },
     perSecond: 'events',
-    size: { rounds: 3, opsPerRound: 100_000, warmupRounds: 1 },
+    size: { rounds: 3, opsPerRound: 100_000, warmupRounds: 1, warmupOps: 5_000 },
     quickSize: { rounds: 2, opsPerRound: 5_000, warmupRounds: 1 },
     sides: [
       ...DATABASES.map((db) => ({ name: relaySide(db), run: relayRun(db) })),

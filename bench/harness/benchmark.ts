@@ -8,6 +8,8 @@ export interface BenchmarkSize {
   readonly opsPerRound: number;
   /** Unmeasured rounds before the first measured one (JIT warm-up). Default 3. */
   readonly warmupRounds?: number;
+  /** Operations per side in a warm-up round (default `opsPerRound`): less for benchmarks whose rounds take long. */
+  readonly warmupOps?: number;
 }
 
 /** One contender in a comparison, e.g. "RequestMediator.send" or "CommandBus.execute". */

@@ -12,13 +12,10 @@ export interface RunOptions {
 
 export function sizeOf(benchmark: Benchmark, quick: boolean): Required<BenchmarkSize> {
   const full = { warmupRounds: 3, ...benchmark.size };
-  if (!quick) return full;
-  return {
-    rounds: Math.max(5, Math.ceil(full.rounds / 2)),
-    opsPerRound: Math.max(1, Math.round(full.opsPerRound / 5)),
-    warmupRounds: 2,
-    ...benchmark.quickSize,
-  };
+  const size = quick
+    ? { rounds: Math.max(5, Math.ceil(full.rounds / 2)), opsPerRound: Math.max(1, Math.round(full.opsPerRound / 5)), warmupRounds: 2, ...benchmark.quickSize }
+    : full;
+  return { ...size, warmupOps: Math.min(size.warmupOps ?? size.opsPerRound, size.opsPerRound) };
 }
 
 function opsOf(side: Side, opsPerRound: number): number {
@@ -32,7 +29,7 @@ function opsOf(side: Side, opsPerRound: number): number {
  * and a full GC runs before each measured run when `global.gc` is exposed.
  */
 export async function runBenchmark(benchmark: Benchmark, options: RunOptions): Promise<BenchmarkResult> {
-  const { rounds, opsPerRound, warmupRounds } = sizeOf(benchmark, options.quick);
+  const { rounds, opsPerRound, warmupRounds, warmupOps } = sizeOf(benchmark, options.quick);
   const sides = benchmark.sides;
   const samples = new Map<string, number[]>(sides.map((side) => [side.name, []]));
   const started = performance.now();
@@ -44,7 +41,7 @@ export async function runBenchmark(benchmark: Benchmark, options: RunOptions): P
   try {
     for (let round = 0; round < warmupRounds; round++) {
       options.progress.update(`${label} warm-up ${round + 1}/${warmupRounds}`);
-      for (const side of sides) await side.run(opsOf(side, opsPerRound), { warmup: true, round });
+      for (const side of sides) await side.run(opsOf(side, warmupOps), { warmup: true, round });
     }
     for (let round = 0; round < rounds; round++) {
       options.progress.update(`${label} round ${round + 1}/${rounds} (${sides.length} sides × ${opsPerRound} ops)`);
