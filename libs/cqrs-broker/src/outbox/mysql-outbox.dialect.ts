@@ -43,15 +43,17 @@ export class MysqlOutboxDialect extends OutboxDialect {
     }
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering, afterId?: string): Promise<ClaimedOutboxRow[]> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction('READ COMMITTED');
       try {
         const perKey = ordering === 'per-key';
+        const select = this.params();
+        const after = this.after(select, afterId);
         let rows: any[] = await runner.query(
-          `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''} ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-          [limit],
+          `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''}${after} ORDER BY id LIMIT ${select.add(limit)} FOR UPDATE SKIP LOCKED`,
+          select.values,
         );
         if (perKey && rows.some((r) => r.event_key !== null)) rows = await this.withoutHeldBack(runner, rows);
         if (rows.length) {

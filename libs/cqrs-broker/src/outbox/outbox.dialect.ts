@@ -95,7 +95,16 @@ export abstract class OutboxDialect {
    * row with a key is leased only if every older pending row with that key is
    * leased with it (see {@link keyHeadDue} and {@link noOlderPendingOutside}).
    */
-  abstract claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]>;
+  abstract claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering, afterId?: string): Promise<ClaimedOutboxRow[]>;
+
+  /**
+   * ` AND id > …` when the claim starts after `afterId` (the relay's cursor
+   * through a backlog), so the scan does not wade through the rows published
+   * before it; nothing otherwise. Call it where its text goes (positional placeholders).
+   */
+  protected after(p: SqlParams, afterId: string | undefined): string {
+    return afterId === undefined ? '' : ` AND id > ${p.add(afterId)}`;
+  }
 
   /** `id IN (...)` for a batch of ids, one bound value per id unless the dialect does better. */
   protected idIn(p: SqlParams, ids: readonly string[]): string {

@@ -51,7 +51,7 @@ export class PostgresOutboxDialect extends OutboxDialect {
     }
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering, afterId?: string): Promise<ClaimedOutboxRow[]> {
     const p = this.params();
     const sql =
       ordering === 'per-key'
@@ -59,14 +59,14 @@ export class PostgresOutboxDialect extends OutboxDialect {
           // OFFSET 0 keeps the key probe out of the scan: with stale statistics (a sudden backlog) the
           // planner may sort every pending row, and the probe then runs for the first rows only.
           `WITH candidates AS MATERIALIZED (
-            SELECT c.id, c.event_key FROM (SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}
+            SELECT c.id, c.event_key FROM (SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)}
               ORDER BY id OFFSET 0 FOR UPDATE SKIP LOCKED) c
             WHERE ${this.keyHeadDue} LIMIT ${p.add(limit)})
           UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
           WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
           RETURNING ${this.claimedColumns}`
         : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
-          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
           RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
   }

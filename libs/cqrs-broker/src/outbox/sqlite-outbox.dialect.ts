@@ -75,18 +75,18 @@ export class SqliteOutboxDialect extends OutboxDialect {
     return { rows: [], affected: statement.run(...values).changes };
   }
 
-  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering): Promise<ClaimedOutboxRow[]> {
+  async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering, afterId?: string): Promise<ClaimedOutboxRow[]> {
     const p = this.params();
     // Positional placeholders: bind in the order they appear in the text.
     const sql =
       ordering === 'per-key'
         ? `WITH candidates AS MATERIALIZED (
-            SELECT c.id, c.event_key FROM ${this.table} c WHERE ${this.dueCondition} AND ${this.keyHeadDue} ORDER BY c.id LIMIT ${p.add(limit)})
+            SELECT c.id, c.event_key FROM ${this.table} c WHERE ${this.dueCondition} AND ${this.keyHeadDue}${this.after(p, afterId)} ORDER BY c.id LIMIT ${p.add(limit)})
           UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
           WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
           RETURNING ${this.claimedColumns}`
         : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
-          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition} ORDER BY id LIMIT ${p.add(limit)})
+          WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} ORDER BY id LIMIT ${p.add(limit)})
           RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
   }
