@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_DIR, KAFKA_PORT, RESULTS_DIR, ROOT, runDir } from './support/paths.js';
+import { BUILD_DIR, eventCount, KAFKA_PORT, RESULTS_DIR, ROOT, runDir } from './support/paths.js';
 import { markdownTable, readResults, textTable } from './support/report.js';
 import { kafkaScript, rabbitmqctl } from './support/services.js';
 
@@ -52,16 +52,18 @@ function updateMarked(file: string, content: string): void {
 export async function teardown(): Promise<void> {
   const rows = readResults(runDir());
   if (rows.length) {
-    const events = [...new Set(rows.map((r) => r.events))].join('/');
     const totalS = rows.reduce((s, r) => s + r.wallMs, 0) / 1000;
-    const heading = `Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${events} events per scenario, ${rows.length} scenario runs in ${Math.round(totalS)} s (${rows.filter((r) => r.pass).length} passed).`;
+    const heading =
+      `Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${eventCount().toLocaleString('en-US')} events per scenario, ` +
+      `${rows.length} scenario runs in ${(totalS / 60).toFixed(1)} min (${rows.filter((r) => r.pass).length} passed).`;
     console.log(`\n${heading}\n\n${textTable(rows)}\n`);
     const markdown = `${heading}\n\n${markdownTable(rows)}`;
     writeFileSync(join(runDir(), 'report.md'), markdown);
     writeFileSync(join(RESULTS_DIR, 'latest.md'), markdown);
     log(`report: ${join(RESULTS_DIR, 'latest.md')}`);
     if (process.env.FAULTS_UPDATE_DOCS === '1') {
-      for (const file of ['docs/faults.md', 'README.md']) updateMarked(join(ROOT, file), markdown);
+      updateMarked(join(ROOT, 'docs/faults.md'), markdown);
+      updateMarked(join(ROOT, 'README.md'), `${heading}\n\n${markdownTable(rows, { notes: false })}`);
       log('updated the tables in docs/faults.md and README.md');
     }
   }

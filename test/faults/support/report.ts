@@ -49,9 +49,10 @@ export function textTable(rows: readonly ResultRow[]): string {
 }
 
 /** The Markdown table (with the notes as a list under it). */
-export function markdownTable(rows: readonly ResultRow[]): string {
+export function markdownTable(rows: readonly ResultRow[], { notes = true }: { notes?: boolean } = {}): string {
   const align = HEADERS.map((_, i) => (i >= 3 && i <= 8 ? '---:' : '---'));
   const table = [`| ${HEADERS.join(' | ')} |`, `| ${align.join(' | ')} |`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
-  const notes = rows.map((r) => `- **${r.scenario}**, ${r.broker}, ${r.database}: ${r.note}`).join('\n');
-  return `${table}\n\n${notes}\n`;
+  if (!notes) return `${table}\n`;
+  const list = rows.map((r) => `- **${r.scenario}**, ${r.broker}, ${r.database}: ${r.note}`).join('\n');
+  return `${table}\n\n${list}\n`;
 }

@@ -2,7 +2,7 @@
 // relay(s) and API as child processes, a producer of known events, and the
 // counts at the consumer.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -235,8 +235,25 @@ export class Stack {
     }
   }
 
-  /** The counts at the consumer for the events the test produced. */
+  /**
+   * Lets the system come to rest before counting: no outbox row pending (rows a killed relay
+   * published but did not mark go out again once their lease runs out: up to 30 s), then no new
+   * delivery for 1.5 s, so the redeliveries that causes are counted too.
+   */
+  async settle(deadlineMs = 90_000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline && (await this.outboxState().catch(() => ({ pending: 0 }))).pending > 0) await sleep(500);
+    const size = () => (existsSync(this.deliveryLog) ? statSync(this.deliveryLog).size : 0);
+    let last = -1;
+    while (Date.now() < deadline && size() !== last) {
+      last = size();
+      await sleep(1500);
+    }
+  }
+
+  /** The counts at the consumer for the events the test produced, once the system has settled. */
   async tally(expectedIds: Iterable<string>): Promise<Tally> {
+    await this.settle();
     const expected = new Set(expectedIds);
     const notifications = await this.query<{ event_id: string }>('SELECT event_id FROM notifications');
     const handledIds = new Set<string>();
