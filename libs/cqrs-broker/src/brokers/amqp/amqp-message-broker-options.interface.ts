@@ -21,6 +21,14 @@ export interface AmqpMessageBrokerOptions {
    * reconnecting) rejects the publish, so the relay retries it. Default 30 s.
    */
   readonly publishTimeoutMs?: number;
+  /**
+   * Publish with the `mandatory` flag (default true): a message no queue is
+   * bound to is returned by RabbitMQ instead of silently dropped, and the
+   * publish rejects, so the outbox relay keeps the event and retries it until
+   * a consumer has declared its queue. Set false to let RabbitMQ drop
+   * unroutable messages.
+   */
+  readonly mandatory?: boolean;
   /** Shown in the RabbitMQ management UI and `rabbitmqctl list_connections`. */
   readonly connectionName?: string;
   /** amqp-connection-manager options (heartbeat, reconnect delay, TLS in `connectionOptions`). */

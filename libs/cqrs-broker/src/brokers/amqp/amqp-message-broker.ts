@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../broker-message.js';
 import type { MessageBroker } from '../message-broker.interface.js';
 import { createAmqpConnection } from './amqp-connection.js';
@@ -32,9 +32,13 @@ export class AmqpMessageBroker implements MessageBroker {
   /** Exchanges declared so far; re-declared by the channel setup after each reconnect. */
   private readonly declared = new Set<string>();
   private readonly publishTimeoutMs: number;
+  private readonly mandatory: boolean;
+  /** Ids of messages RabbitMQ returned as unroutable; read (and cleared) once their batch is confirmed. */
+  private readonly returned = new Set<string>();
 
   constructor(private readonly options: AmqpMessageBrokerOptions) {
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.mandatory = options.mandatory ?? true;
     this.connection = createAmqpConnection(options.url, this.logger, options);
     this.channel = this.connection.createChannel({
       name: 'cqrs-broker-publisher',
@@ -42,6 +46,10 @@ export class AmqpMessageBroker implements MessageBroker {
       json: false,
       publishTimeout: this.publishTimeoutMs,
       setup: async (channel: ConfirmChannel) => {
+        // RabbitMQ sends basic.return before the confirm of a mandatory message it could not route.
+        channel.on('return', (message: ConsumeMessage) => {
+          if (message.properties.messageId) this.returned.add(String(message.properties.messageId));
+        });
         for (const exchange of this.declared) await this.declareExchange(channel, exchange);
       },
     });
@@ -61,11 +69,27 @@ export class AmqpMessageBroker implements MessageBroker {
     if (undeclared.length) await this.declare(new Set(undeclared));
     const timestamp = Math.floor(Date.now() / 1000);
     // Send the whole batch, then await the confirms together: no round trip per message.
-    await Promise.all(
-      messages.map((message, i) =>
-        this.channel.publish(exchanges[i], this.routingKeyOf(message.topic), message.body, this.propertiesOf(message, timestamp)),
-      ),
-    );
+    try {
+      await Promise.all(
+        messages.map((message, i) =>
+          this.channel.publish(exchanges[i], this.routingKeyOf(message.topic), message.body, this.propertiesOf(message, timestamp)),
+        ),
+      );
+    } finally {
+      if (this.returned.size) this.throwIfReturned(messages);
+    }
+  }
+
+  /** A confirmed but returned message reached no queue: fail the publish so the relay keeps and retries it. */
+  private throwIfReturned(messages: readonly BrokerMessage[]): void {
+    const unroutable = messages.filter((message) => this.returned.delete(message.eventId));
+    if (unroutable.length) {
+      const topics = [...new Set(unroutable.map((message) => message.topic))].join(', ');
+      throw new Error(
+        `${unroutable.length} message(s) reached no queue (routing key(s) ${topics}): RabbitMQ returned them. ` +
+          `Start the consumers (they declare and bind their queues) or bind a queue, and the relay will retry.`,
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -78,6 +102,7 @@ export class AmqpMessageBroker implements MessageBroker {
     if (message.key !== undefined) headers[AMQP_KEY_HEADER] = message.key;
     return {
       persistent: true,
+      mandatory: this.mandatory,
       messageId: message.eventId,
       type: message.eventName,
       contentType: message.headers[MessageHeaders.contentType] ?? JSON_CONTENT_TYPE,
