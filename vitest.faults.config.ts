@@ -1,25 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
 
 // `npm run test:faults`: the fault-injection suite (test/faults, docs/faults.md). Not part of `npm test`:
 // its files end in .fault.ts. One scenario at a time: they share the machine's CPUs, databases and brokers.
-const lib = (path: string) => fileURLToPath(new URL(`./libs/cqrs-broker/src/${path}`, import.meta.url));
 const runDir = (process.env.FAULTS_RUN_DIR ??= fileURLToPath(
   new URL(`./.test-results/faults/run-${new Date().toISOString().replace(/[:.]/g, '-')}`, import.meta.url),
 ));
 mkdirSync(runDir, { recursive: true });
 
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^nestjs-cqrs-broker$/, replacement: lib('index.ts') },
-      { find: /^nestjs-cqrs-broker\/outbox$/, replacement: lib('outbox/index.ts') },
-      { find: /^nestjs-cqrs-broker\/inbox$/, replacement: lib('inbox/index.ts') },
-      { find: /^nestjs-cqrs-broker\/kafka$/, replacement: lib('brokers/kafka/index.ts') },
-      { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
-    ],
-  },
+  // The same aliases as the main suite: the library's sources under its package name.
+  resolve: base.resolve,
   test: {
     globals: true,
     include: ['test/faults/**/*.fault.ts'],

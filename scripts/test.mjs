@@ -1,6 +1,8 @@
 // `npm test`: starts the services the suites need, type-checks everything
-// (the library, apps, tests and the README's examples), runs every suite, and
-// ends with the plain line CI reads: "N passed, N failed".
+// (the library, apps, tests and benchmarks), runs every suite, and ends with
+// the plain line CI reads: "N passed, N failed". With FAULTS_EVENTS set (CI
+// sets 1000) it also runs the fault-injection suite (docs/faults.md) at that
+// size and counts its scenarios in the same line.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { ensureServices, stopStarted, urls } from './services.mjs';
@@ -9,9 +11,34 @@ const extraArgs = process.argv.slice(2);
 let started = [];
 let passed = 0;
 let failed = 0;
+
+/** Runs Vitest with a JSON report and adds its counts; a file that fails to load counts as a failure. */
+function runVitest(name, args) {
+  const report = `.test-results/${name}.json`;
+  const run = spawnSync(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
+    { stdio: 'inherit', env: process.env },
+  );
+  let counted = 0;
+  try {
+    const result = JSON.parse(readFileSync(report, 'utf8'));
+    passed += result.numPassedTests;
+    failed += result.numFailedTests;
+    counted = result.numFailedTests;
+    const unloaded = result.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+    failed += unloaded;
+    counted += unloaded;
+  } catch {
+    console.error(`${name}: the test runner produced no report (exit code ${run.status}).`);
+  }
+  if (run.status !== 0 && counted === 0) failed++;
+}
+
 try {
   started = await ensureServices();
   Object.assign(process.env, urls);
+  mkdirSync('.test-results', { recursive: true });
 
   const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (typecheck.status === 0) passed++;
@@ -20,23 +47,11 @@ try {
     console.error('Type check failed (see above).');
   }
 
-  mkdirSync('.test-results', { recursive: true });
-  const vitest = spawnSync(
-    process.execPath,
-    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.test-results/vitest.json', ...extraArgs],
-    { stdio: 'inherit', env: process.env },
-  );
-  try {
-    const report = JSON.parse(readFileSync('.test-results/vitest.json', 'utf8'));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests;
-    // A file that fails to load has no tests to count: count it as a failure.
-    failed += report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
-  } catch {
-    failed++;
-    console.error(`The test runner produced no report (exit code ${vitest.status}).`);
+  runVitest('vitest', extraArgs);
+  if (process.env.FAULTS_EVENTS) {
+    console.log(`\n== Fault-injection suite, ${process.env.FAULTS_EVENTS} events per scenario`);
+    runVitest('faults', ['--config', 'vitest.faults.config.ts']);
   }
-  if (vitest.status !== 0 && failed === 0) failed++;
 } catch (error) {
   failed++;
   console.error(error.message);
