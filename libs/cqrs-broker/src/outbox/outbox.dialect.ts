@@ -89,7 +89,16 @@ export abstract class OutboxDialect {
   /** SQL for the age in ms of a time column expression. */
   protected abstract ageMs(expression: string): string;
   /** Runs one statement on its own (autocommit), outside any transaction of the app. */
-  protected abstract run(sql: string, values: unknown[]): Promise<QueryOutcome>;
+  protected async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
+    // A pooled connection of its own: never one an app transaction is using.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, values, true);
+      return { rows: result.records ?? [], affected: result.affected ?? 0 };
+    } finally {
+      await runner.release();
+    }
+  }
   /**
    * Leases up to `limit` due rows, oldest first. With `per-key` ordering, a
    * row with a key is leased only if every older pending row with that key is

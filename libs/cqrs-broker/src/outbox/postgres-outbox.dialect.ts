@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
-import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
+import { OutboxDialect, type ClaimedOutboxRow } from './outbox.dialect.js';
 import { SqlParams } from './sql-params.js';
 
 /**
@@ -39,16 +39,6 @@ export class PostgresOutboxDialect extends OutboxDialect {
 
   protected override idIn(p: SqlParams, ids: readonly string[]): string {
     return `id = ANY(${p.add(ids)}::bigint[])`;
-  }
-
-  protected async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(sql, values, true);
-      return { rows: result.records ?? [], affected: result.affected ?? 0 };
-    } finally {
-      await runner.release();
-    }
   }
 
   async claim(relayId: string, limit: number, leaseMs: number, ordering: OutboxOrdering, afterId?: string): Promise<ClaimedOutboxRow[]> {

@@ -60,7 +60,7 @@ export class SqliteOutboxDialect extends OutboxDialect {
     return (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle }).databaseConnection;
   }
 
-  protected async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
+  protected override async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
     while (this.handle.inTransaction) await sleep(TRANSACTION_RECHECK_MS);
     // From here to the end the code is synchronous: no transaction can start in between.
     let statement = this.statements.get(sql);
