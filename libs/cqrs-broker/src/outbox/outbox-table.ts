@@ -68,7 +68,36 @@ const COLUMNS: readonly ColumnSpec[] = [
 /** Milliseconds on MySQL/MariaDB (the default there is whole seconds). */
 const precisionOf = (spec: ColumnSpec, db: OutboxDatabase) => (db === 'mysql' && spec.type.mysql === 'datetime' ? 3 : undefined);
 
-function indexesOf(table: string) {
+interface IndexSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  /** Partial index predicate (PostgreSQL only). */
+  readonly where?: string;
+}
+
+const PENDING = `status = 'pending'`;
+
+function indexesOf(table: string, db: OutboxDatabase): IndexSpec[] {
+  const eventId = { name: `${table}_event_id_key`, columns: ['event_id'], unique: true };
+  if (db === 'postgres') {
+    // Partial indexes: a status change moves a row out of the pending indexes, so they hold only what
+    // is still to publish (plus dead versions until vacuum). A claim from the start of the table then
+    // reads the pending rows, not every row published so far, and no plan can pick the primary key
+    // instead and filter its way through a million published rows.
+    return [
+      // The claim: pending rows in id order (next_attempt_at and the lease are filters).
+      { name: `${table}_pending_id_idx`, columns: ['id'], unique: false, where: PENDING },
+      // Per-key ordering: whether an older row of a key is pending.
+      { name: `${table}_pending_key_id_idx`, columns: ['event_key', 'id'], unique: false, where: PENDING },
+      // Per-key ordering: the keys held back by a retry (only rows that failed a publish are in it).
+      { name: `${table}_retrying_key_idx`, columns: ['event_key'], unique: false, where: `${PENDING} AND attempts > 0` },
+      // Retention: published rows by age. The admin: dead rows in id order.
+      { name: `${table}_published_at_idx`, columns: ['published_at'], unique: false, where: `status = 'published'` },
+      { name: `${table}_dead_id_idx`, columns: ['id'], unique: false, where: `status = 'dead'` },
+      eventId,
+    ];
+  }
   return [
     // The claim: status = 'pending' scanned in id order (next_attempt_at and the lease are filters).
     { name: `${table}_status_id_idx`, columns: ['status', 'id'], unique: false },
@@ -76,7 +105,7 @@ function indexesOf(table: string) {
     { name: `${table}_key_status_id_idx`, columns: ['event_key', 'status', 'id'], unique: false },
     // Retention and stats: published rows by age.
     { name: `${table}_status_published_idx`, columns: ['status', 'published_at'], unique: false },
-    { name: `${table}_event_id_key`, columns: ['event_id'], unique: true },
+    eventId,
   ];
 }
 
@@ -115,9 +144,10 @@ export function createOutboxEntity(options: OutboxTableOptions & { databaseType:
     tableName: table,
     schema,
     columns,
-    indices: indexesOf(table).map((i) => ({
+    indices: indexesOf(table, db).map((i) => ({
       name: i.name,
       unique: i.unique,
+      where: i.where,
       columns: i.columns.map((c) => COLUMNS.find((s) => s.name === c)!.property),
     })),
   });
@@ -138,7 +168,7 @@ export function createOutboxTable(db: OutboxDatabase, tableName = 'outbox'): Tab
       isGenerated: spec.primary ?? false,
       generationStrategy: spec.primary ? ('increment' as const) : undefined,
     })),
-    indices: indexesOf(table).map((i) => ({ name: i.name, columnNames: i.columns, isUnique: i.unique })),
+    indices: indexesOf(table, db).map((i) => ({ name: i.name, columnNames: [...i.columns], isUnique: i.unique, where: i.where })),
   });
 }
 

@@ -45,13 +45,11 @@ export class PostgresOutboxDialect extends OutboxDialect {
     const p = this.params();
     const sql =
       ordering === 'per-key'
-        ? // Lock the candidates, then lease those no older pending row of their key stays outside of.
-          // OFFSET 0 keeps the key probe out of the scan: with stale statistics (a sudden backlog) the
-          // planner may sort every pending row, and the probe then runs for the first rows only.
+        ? // Lock the candidates (keys held back by a retry left out), then lease those no older pending row of
+          // their key stays outside of. Both steps read only the partial indexes of pending rows.
           `WITH candidates AS MATERIALIZED (
-            SELECT c.id, c.event_key FROM (SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)}
-              ORDER BY id OFFSET 0 FOR UPDATE SKIP LOCKED) c
-            WHERE ${this.keyHeadDue} LIMIT ${p.add(limit)})
+            SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} AND ${this.notHeldBack}
+            ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
           UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
           WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
           RETURNING ${this.claimedColumns}`
@@ -62,20 +60,16 @@ export class PostgresOutboxDialect extends OutboxDialect {
   }
 
   /**
-   * The probes bound the `(event_key, status, id)` index with row comparisons
-   * that only it can serve: with stale statistics saying "few rows are
-   * pending", PostgreSQL would otherwise scan the `status` indexes instead.
+   * Per-key ordering: the row's key has no pending row waiting for a retry.
+   * The keys held back are found once per claim, in the small partial index
+   * of rows that failed a publish (only a failed publish sets a pending row's
+   * next attempt in the future), rather than by one probe per candidate row.
+   * A key waits while any of its pending rows waits for a retry, which is its
+   * oldest pending row except after a dead row is replayed.
    */
-  protected override get keyHeadDue(): string {
-    return `(c.event_key IS NULL OR (SELECT h.next_attempt_at FROM ${this.table} h
-      WHERE h.event_key = c.event_key AND (h.event_key, h.status, h.id) > (c.event_key, '${OutboxStatus.pending}', 0)
-      ORDER BY h.event_key, h.status, h.id LIMIT 1) <= ${this.now})`;
-  }
-
-  protected override get noOlderPendingOutside(): string {
-    return `(c.event_key IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.table} o
-      WHERE o.event_key = c.event_key AND (o.event_key, o.status, o.id) > (c.event_key, '${OutboxStatus.pending}', 0)
-        AND (o.event_key, o.status, o.id) < (c.event_key, '${OutboxStatus.pending}', c.id) AND o.id NOT IN (SELECT id FROM candidates)))`;
+  private get notHeldBack(): string {
+    return `(event_key IS NULL OR event_key NOT IN (SELECT r.event_key FROM ${this.table} r
+      WHERE r.status = '${OutboxStatus.pending}' AND r.attempts > 0 AND r.next_attempt_at > now() AND r.event_key IS NOT NULL))`;
   }
 
   /** A data-modifying CTE runs once whether or not the query reads it: the rows and the NOTIFY in one round trip. */
