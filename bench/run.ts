@@ -32,9 +32,11 @@ async function main(): Promise<void> {
     console.log(`${USAGE}\n\nBenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`);
     return;
   }
-  const selected = cli.only ? BENCHMARKS.filter((b) => b.name === cli.only) : BENCHMARKS;
-  if (selected.length === 0) {
-    throw new UsageError(`Unknown benchmark "${cli.only}". Known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  const names = cli.only?.split(',').map((name) => name.trim());
+  const selected = names ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+  const unknown = names?.filter((name) => !BENCHMARKS.some((b) => b.name === name)) ?? [];
+  if (unknown.length) {
+    throw new UsageError(`Unknown benchmark "${unknown.join('", "')}". Known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   }
 
   // A clean clone works: start PostgreSQL, MariaDB, RabbitMQ and Kafka if they are down (Kafka is stopped again at the end).

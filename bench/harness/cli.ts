@@ -8,7 +8,7 @@ export interface CliOptions {
 
 export const USAGE = `Usage: npm run bench [-- [--only <name>] [--quick]]
 
-  --only <name>  run one benchmark
+  --only <name>  run one benchmark (or several: a,b)
   --quick        scale sizes down (smoke run; figures not for quoting)
   --help         show this text and the benchmark names`;
 

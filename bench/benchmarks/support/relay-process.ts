@@ -2,7 +2,7 @@
 // (and for profiling: `node --cpu-prof dist/bench/benchmarks/support/relay-process.js`).
 // Protocol over the fork IPC channel: the child sends `ready` (with its RSS)
 // once connected; the parent sends `start`; the child reports `progress`
-// (published so far) every 250 ms; the parent sends `stop`; the child stops the
+// (published so far) every 50 ms; the parent sends `stop`; the child stops the
 // relay and sends `stopped` with its published count and peak RSS, then exits.
 // Without an IPC channel (run by hand) it drains the table once and prints the figures.
 import 'reflect-metadata';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   process.on('message', (message: { type: 'start' | 'stop' }) => {
     if (message.type === 'start') {
       relay.start();
-      progress = setInterval(() => send({ type: 'progress', published: broker.count }), 250);
+      progress = setInterval(() => send({ type: 'progress', published: broker.count }), 50);
     } else if (message.type === 'stop') {
       clearInterval(progress);
       void finish().then((stopped) => {
