@@ -1,5 +1,6 @@
 import { InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
-import { databases, dropTable, uniqueTable } from './databases.js';
+import { createOutboxDialect } from 'nestjs-cqrs-broker/outbox';
+import { connect, databases, dropTable, uniqueTable } from './databases.js';
 import { booked, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
 
 /** A broker that rejects every publish. */
@@ -59,6 +60,31 @@ describe.each(databases)('outbox relay on $name', (db) => {
     expect(idsOf(received)).toEqual([...first, ...second]);
     expect((await outbox.rows()).every((r) => r.status === 'published' && r.locked_by === null)).toBe(true);
     expect(await relay.drain()).toBe(0);
+  });
+
+  // PostgreSQL only (registered only there, not skipped elsewhere).
+  if (db.name === 'postgres')
+    it('its own updates commit without waiting for the WAL flush, and the connection keeps synchronous_commit on for the app', async () => {
+    const ids = await addEvents(3);
+    // One connection: the app's next transaction would get exactly the one the relay used.
+    const single = await connect(db, [], { poolSize: 1 } as object);
+    try {
+      const dialect = createOutboxDialect(single, table);
+      const rows = await dialect.claim('relay-a', 10, 30_000, 'per-key');
+      expect(rows.map((r) => r.eventId)).toEqual(ids);
+      expect(await dialect.markPublished(rows.map((r) => r.id), 'relay-a')).toBe(3);
+      expect(await single.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
+      // What the dialect relies on: set_config(…, true) in the statement holds for that statement's own commit.
+      const [{ setting }] = await single.query(
+        `UPDATE ${q()} SET locked_by = NULL FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relay_commit WHERE id = $1 RETURNING current_setting('synchronous_commit') AS setting`,
+        [rows[0].id],
+      ).then((result: [Array<{ setting: string }>, number]) => result[0]);
+      expect(setting).toBe('off');
+      expect(await single.query('SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
+    } finally {
+      await single.destroy();
+    }
+    expect((await outbox.rows()).map((r) => r.status)).toEqual(['published', 'published', 'published']);
   });
 
   it('one broker.publish call carries a whole batch', async () => {

@@ -152,6 +152,15 @@ export abstract class OutboxDialect {
     return CLAIMED_COLUMNS;
   }
 
+  /**
+   * Text between `SET …` and `WHERE` of the relay's own UPDATEs (lease,
+   * published, failed, dead, release); PostgreSQL uses it to commit them
+   * without waiting for the WAL flush. Empty elsewhere.
+   */
+  protected get relayUpdateFrom(): string {
+    return '';
+  }
+
   /** Inserts rows with the caller's manager, so they commit or roll back with its transaction. */
   async insert(manager: EntityManager, rows: readonly PreparedOutboxRow[], notify = false): Promise<void> {
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
@@ -179,7 +188,7 @@ export abstract class OutboxDialect {
   async markPublished(ids: readonly string[], relayId: string): Promise<number> {
     if (!ids.length) return 0;
     const p = this.params();
-    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL${this.relayUpdateFrom}
       WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
     return (await this.run(sql, p.values)).affected;
   }
@@ -208,7 +217,7 @@ export abstract class OutboxDialect {
         next_attempt_at = CASE attempts ${whens} ELSE ${this.now} END,
         last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))},
         locked_by = NULL, locked_until = NULL,
-        attempts = attempts + 1
+        attempts = attempts + 1${this.relayUpdateFrom}
       WHERE ${this.idIn(p, rows.map((r) => r.id))} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
     return (await this.run(sql, p.values)).affected;
   }
@@ -217,7 +226,7 @@ export abstract class OutboxDialect {
   async markDead(ids: readonly string[], relayId: string, error: string): Promise<number> {
     if (!ids.length) return 0;
     const p = this.params();
-    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.dead}', last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))}, locked_by = NULL, locked_until = NULL, attempts = attempts + 1
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.dead}', last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))}, locked_by = NULL, locked_until = NULL, attempts = attempts + 1${this.relayUpdateFrom}
       WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
     return (await this.run(sql, p.values)).affected;
   }
@@ -226,7 +235,7 @@ export abstract class OutboxDialect {
   async release(ids: readonly string[], relayId: string): Promise<number> {
     if (!ids.length) return 0;
     const p = this.params();
-    const sql = `UPDATE ${this.table} SET locked_by = NULL, locked_until = NULL WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
+    const sql = `UPDATE ${this.table} SET locked_by = NULL, locked_until = NULL${this.relayUpdateFrom} WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
     return (await this.run(sql, p.values)).affected;
   }
 

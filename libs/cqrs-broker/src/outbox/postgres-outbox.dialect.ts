@@ -50,10 +50,10 @@ export class PostgresOutboxDialect extends OutboxDialect {
           `WITH candidates AS MATERIALIZED (
             SELECT id, event_key FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} AND ${this.notHeldBack}
             ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
-          UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+          UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}${this.relayUpdateFrom}
           WHERE id IN (SELECT c.id FROM candidates c WHERE ${this.noOlderPendingOutside})
           RETURNING ${this.claimedColumns}`
-        : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}
+        : `UPDATE ${this.table} SET locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}${this.relayUpdateFrom}
           WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
           RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
@@ -70,6 +70,18 @@ export class PostgresOutboxDialect extends OutboxDialect {
   private get notHeldBack(): string {
     return `(event_key IS NULL OR event_key NOT IN (SELECT r.event_key FROM ${this.table} r
       WHERE r.status = '${OutboxStatus.pending}' AND r.attempts > 0 AND r.next_attempt_at > now() AND r.event_key IS NOT NULL))`;
+  }
+
+  /**
+   * The relay's UPDATEs commit asynchronously (`synchronous_commit = off`
+   * for their own transaction only): they no longer wait for the WAL flush,
+   * nor queue the app's commits behind theirs. Safe for at-least-once: a
+   * crash of the database can only lose the last lease or status changes, so
+   * a row is published again, never lost; other sessions see the change at
+   * commit as usual. The app's own transactions are untouched.
+   */
+  protected override get relayUpdateFrom(): string {
+    return ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relay_commit`;
   }
 
   /** A data-modifying CTE runs once whether or not the query reads it: the rows and the NOTIFY in one round trip. */
