@@ -1,7 +1,7 @@
 // Data sources, outbox tables and backlogs for the benchmarks. Backlogs are
 // seeded server-side (INSERT … SELECT over generate_series / MariaDB's
 // sequence engine) in chunks: fast, and without the relay API.
-import { createOutboxEntity } from 'nestjs-cqrs-broker/outbox';
+import { createOutboxEntity, createOutboxMigration } from 'nestjs-cqrs-broker/outbox';
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { EventTemplate } from './bench-events.js';
 import { MARIADB_URL, POSTGRES_URL, type BenchDatabase } from './services.js';
@@ -17,9 +17,26 @@ export async function openDataSource(db: BenchDatabase, entities: EntitySchema<a
   return dataSource.initialize();
 }
 
-/** A data source with the outbox table `table` created (synchronize). */
-export function openOutboxDataSource(db: BenchDatabase, table: string, extra: EntitySchema<any>[] = [], poolSize = 10): Promise<DataSource> {
-  return openDataSource(db, [createOutboxEntity({ databaseType: db, tableName: table }), ...extra], poolSize);
+/**
+ * A data source with the outbox table `table` created as users are told to:
+ * by the library's migration (on PostgreSQL it also sets the fillfactor,
+ * which synchronize cannot). Other entities in `extra` are synchronized.
+ */
+export async function openOutboxDataSource(db: BenchDatabase, table: string, extra: EntitySchema<any>[] = [], poolSize = 10): Promise<DataSource> {
+  const migrationsTableName = `${table}_migrations`;
+  const dataSource = new DataSource({
+    ...(db === 'postgres' ? { type: 'postgres' as const, url: POSTGRES_URL } : { type: 'mariadb' as const, url: MARIADB_URL }),
+    entities: [createOutboxEntity({ databaseType: db, tableName: table }), ...extra],
+    poolSize,
+    synchronize: extra.length > 0,
+    migrations: [createOutboxMigration({ tableName: table })],
+    migrationsTableName,
+    migrationsRun: true,
+  });
+  await dataSource.initialize();
+  // The bookkeeping table is of no use once the outbox table exists.
+  await dataSource.query(`DROP TABLE ${dataSource.driver.escape(migrationsTableName)}`);
+  return dataSource;
 }
 
 export function dbOf(dataSource: DataSource): BenchDatabase {
