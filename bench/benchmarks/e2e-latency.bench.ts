@@ -1,5 +1,7 @@
 // Issue 5, item 5: HTTP command accepted → consumer handler ran, at a light
 // steady load, with the relay woken after each commit vs polling only.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Body, Controller, HttpCode, Inject, Injectable, Module, Post, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -18,6 +20,7 @@ import type { Benchmark, Side } from '../harness/benchmark.js';
 import { quantile } from '../harness/stats.js';
 import { uniqueName } from './support/bench-events.js';
 import { dropTable, openOutboxDataSource } from './support/databases.js';
+import { epochNow, type LoadDone, type LoadRun } from './support/load-generator.js';
 import { latencySummary, ms } from './support/percentiles.js';
 import { quietNestLogs } from './support/quiet-logs.js';
 
@@ -102,14 +105,15 @@ interface E2eApp {
   readonly url: string;
   /** A relay woken by nothing but its poll timer (polling side only). */
   readonly pollingRelay?: OutboxRelay;
-  /** Send time of each command by sequence number, and the latencies of the current run. */
-  readonly sentAt: Map<number, number>;
+  /** When the consumer handled each command of the current run, by sequence number (epoch ms). */
+  readonly handledAt: Map<number, number>;
   pending: number;
-  latencies: number[];
   onIdle?: () => void;
 }
 
 const apps = new Map<string, E2eApp>();
+const LOAD_GENERATOR = fileURLToPath(new URL('./support/load-generator.js', import.meta.url));
+let loadGenerator: ChildProcess | undefined;
 const allLatencies = new Map<string, number[]>();
 /** Request sent → HTTP 202 received: the command's own share (transaction and commit included). */
 const allResponseTimes = new Map<string, number[]>();
@@ -123,15 +127,13 @@ async function startApp(side: string, wakeUp: boolean): Promise<E2eApp> {
   const app = await NestFactory.create(E2eAppModule.forRoot(dataSource, broker, config, wakeUp), { logger: ['warn', 'error'] });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
-  const state: E2eApp = { app, dataSource, config, url: `http://127.0.0.1:${address.port}/orders`, sentAt: new Map(), pending: 0, latencies: [] };
+  const state: E2eApp = { app, dataSource, config, url: `http://127.0.0.1:${address.port}/orders`, handledAt: new Map(), pending: 0 };
   // The consumer: an in-process handler on the topic, recording when each event arrived.
   broker.subscribe(config.topic, (message: BrokerMessage) => {
-    const receivedAt = performance.now();
+    const handledAt = epochNow();
     const seq = (JSON.parse(message.body.toString()) as { payload: { seq: number } }).payload.seq;
-    const sentAt = state.sentAt.get(seq);
-    if (sentAt === undefined) return;
-    state.sentAt.delete(seq);
-    state.latencies.push(receivedAt - sentAt);
+    if (state.handledAt.has(seq)) return;
+    state.handledAt.set(seq, handledAt);
     if (--state.pending === 0) state.onIdle?.();
   });
   if (!wakeUp) {
@@ -149,49 +151,52 @@ async function startApp(side: string, wakeUp: boolean): Promise<E2eApp> {
   return state;
 }
 
-/** Sends `ops` commands at RATE_PER_SECOND (open loop: each on its own schedule), waits until every event was handled. */
+/** Runs `ops` commands through the load generator process; resolves with its send and response times. */
+function generateLoad(run: LoadRun): Promise<LoadDone> {
+  return new Promise((resolve, reject) => {
+    const child = loadGenerator!;
+    const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (done: LoadDone) => {
+      child.off('exit', onExit);
+      resolve(done);
+    });
+    child.send(run);
+  });
+}
+
+/** Sends `ops` commands at RATE_PER_SECOND from the load generator (open loop), waits until every event was handled. */
 function steadyRun(side: string): Side['run'] {
   return async (ops, { warmup }) => {
     const state = apps.get(side)!;
-    state.latencies = [];
+    state.handledAt.clear();
     state.pending = ops;
     const idle = new Promise<void>((resolve) => (state.onIdle = resolve));
-    const intervalMs = 1000 / RATE_PER_SECOND;
-    const start = performance.now();
-    const requests: Promise<void>[] = [];
-    const responseTimes: number[] = [];
-    for (let i = 0; i < ops; i++) {
-      const due = start + i * intervalMs;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const seq = nextSeq++;
-      const sentAt = performance.now();
-      state.sentAt.set(seq, sentAt);
-      requests.push(
-        fetch(state.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seq }) }).then(async (response) => {
-          await response.arrayBuffer();
-          if (response.status !== 202) throw new Error(`${side}: HTTP ${response.status}`);
-          if (!warmup) responseTimes.push(performance.now() - sentAt);
-        }),
-      );
-    }
-    await Promise.all(requests);
+    const firstSeq = nextSeq;
+    nextSeq += ops;
+    const load = await generateLoad({ type: 'run', url: state.url, ratePerSecond: RATE_PER_SECOND, firstSeq, count: ops });
+    if (load.errors.length) throw new Error(`${side}: ${load.errors.length} commands failed, first: ${load.errors[0]}`);
     const timeout = setTimeout(() => state.onIdle?.(), POLL_INTERVAL_MS * 10);
     await idle;
     clearTimeout(timeout);
-    if (state.latencies.length < ops) throw new Error(`${side}: ${ops - state.latencies.length} of ${ops} events never reached the consumer`);
+    const latencies: number[] = [];
+    for (let i = 0; i < ops; i++) {
+      const handledAt = state.handledAt.get(firstSeq + i);
+      if (handledAt !== undefined) latencies.push(handledAt - load.sentAt[i]);
+    }
+    if (latencies.length < ops) throw new Error(`${side}: ${ops - latencies.length} of ${ops} events never reached the consumer`);
     if (!warmup) {
-      allLatencies.set(side, [...(allLatencies.get(side) ?? []), ...state.latencies]);
-      allResponseTimes.set(side, [...(allResponseTimes.get(side) ?? []), ...responseTimes]);
+      allLatencies.set(side, [...(allLatencies.get(side) ?? []), ...latencies]);
+      allResponseTimes.set(side, [...(allResponseTimes.get(side) ?? []), ...load.responseMs]);
     }
     // The figure of a round: its median latency (per op, so the harness's ns/op is that median).
-    return quantile(state.latencies, 0.5) * 1e6 * ops;
+    return quantile(latencies, 0.5) * 1e6 * ops;
   };
 }
 
 export const e2eLatencyBenchmark: Benchmark = {
   name: 'e2e-latency',
-  description: `HTTP POST accepted by a Nest app → consumer handler ran, at a steady ${RATE_PER_SECOND} commands/s (open loop, keep-alive fetch from the same process). The command handler inserts a row and an outbox event in one PostgreSQL transaction (OutboxTransaction); the in-process relay publishes to the in-memory broker, whose subscriber is the consumer handler. Latency is from just before the request is sent to the handler's first line. Sides: the relay woken after each commit (OutboxModule defaults) vs a relay woken only by its ${POLL_INTERVAL_MS} ms poll (no commit subscriber, notify off).`,
+  description: `HTTP POST accepted by a Nest app → consumer handler ran, at a steady ${RATE_PER_SECOND} commands/s (open loop, keep-alive fetch from a load-generator process of its own, so the client shares neither event loop nor heap with the app). The command handler inserts a row and an outbox event in one PostgreSQL transaction (OutboxTransaction); the in-process relay publishes to the in-memory broker, whose subscriber is the consumer handler. Latency is from just before the request is sent to the handler's first line (epoch clocks of the two processes). Sides: the relay woken after each commit (OutboxModule defaults) vs a relay woken only by its ${POLL_INTERVAL_MS} ms poll (no commit subscriber, notify off).`,
   packages: ['nestjs-cqrs-broker', '@nestjs/core', '@nestjs/platform-express', 'typeorm', 'pg'],
   unit: { label: 'ms (median latency of the round)', ns: 1e6 },
   size: { rounds: 5, opsPerRound: 300, warmupRounds: 1 },
@@ -230,6 +235,7 @@ export const e2eLatencyBenchmark: Benchmark = {
     quietNestLogs();
     allLatencies.clear();
     allResponseTimes.clear();
+    loadGenerator = fork(LOAD_GENERATOR, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await startApp(WAKEUP, true);
     await startApp(POLLING, false);
   },
@@ -242,5 +248,8 @@ export const e2eLatencyBenchmark: Benchmark = {
       await state.dataSource.destroy();
     }
     apps.clear();
+    loadGenerator?.send({ type: 'exit' });
+    loadGenerator?.kill();
+    loadGenerator = undefined;
   },
 };
