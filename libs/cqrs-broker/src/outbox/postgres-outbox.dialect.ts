@@ -69,7 +69,7 @@ export class PostgresOutboxDialect extends OutboxDialect {
    */
   private get notHeldBack(): string {
     return `(event_key IS NULL OR event_key NOT IN (SELECT r.event_key FROM ${this.table} r
-      WHERE r.status = '${OutboxStatus.pending}' AND r.attempts > 0 AND r.next_attempt_at > now() AND r.event_key IS NOT NULL))`;
+      WHERE r.status = '${OutboxStatus.pending}' AND r.attempts > 0 AND r.next_attempt_at > ${this.now} AND r.event_key IS NOT NULL))`;
   }
 
   /**
