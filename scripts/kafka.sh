@@ -225,7 +225,11 @@ prepare_data() {
   fi
   # A cluster id is a base64url-encoded random 16-byte UUID (22 chars).
   local cluster_id
-  cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Drawn again while it starts with '-': StorageTool would read it as an option (1 start in 64 failed).
+  cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j2.configurationFile="$LOG4J" -cp "$LIB_DIR/*" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted \
       >"$RUN_DIR/format.log" 2>&1; then
