@@ -35,6 +35,9 @@ export { MessageContext, type MessageContextData } from './tracing/message-conte
 export { CorrelationMiddleware } from './tracing/correlation.middleware.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './tracing/traceparent.js';
 
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry/retry-policy.js';
+export { type Backoff, type BackoffJitter } from './retry/backoff.js';
+
 export { parseBrokerUrl, InvalidBrokerUrlException, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
 export { redactUrl } from './brokers/redact-url.js';
 
@@ -44,6 +47,5 @@ export type { EventConsumerModuleOptions } from './consumers/event-consumer-opti
 export { DEFAULT_MAX_MESSAGE_BYTES, EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
 export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
 export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './consumers/retry-policy.js';
 export { DeadLetterHeaders } from './consumers/dead-letter-headers.js';
 export { InMemoryEventConsumer, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/in-memory-event-consumer.js';

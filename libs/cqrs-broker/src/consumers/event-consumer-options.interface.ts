@@ -1,4 +1,4 @@
-import type { RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 
 /**
  * Options of `EventConsumerModule.forRoot` / `forRootAsync`.

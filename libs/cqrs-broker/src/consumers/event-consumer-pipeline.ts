@@ -8,7 +8,9 @@ import type { ConsumedMessage, ConsumeOutcome } from './consumed-message.js';
 import { runInConsumerContext } from './consumer-context.js';
 import type { EventConsumerModuleOptions } from './event-consumer-options.interface.js';
 import { EVENT_CONSUMER_OPTIONS } from './event-consumer.module-definition.js';
-import { backoffDelay, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { backoffDelay } from '../retry/backoff.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
+import { sleep } from '../retry/sleep.js';
 
 /** Default `maxMessageBytes` of a consumer: 1 MiB. @publicApi */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -86,20 +88,4 @@ export class EventConsumerPipeline {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,7 +4,7 @@ import type { BrokerMessage } from '../broker-message.js';
 import type { MessageBroker } from '../message-broker.interface.js';
 import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaMessageBrokerOptions } from './kafka-message-broker-options.interface.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '../../retry/with-timeout.js';
 
 const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
 /**
