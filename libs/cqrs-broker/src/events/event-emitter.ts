@@ -3,6 +3,7 @@ import type { BrokerMessage } from '../brokers/broker-message.js';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
 import { HandlerRegistry } from '../discovery/handler-registry.js';
 import { EventSerializer } from './event-serializer.js';
+import type { IntegrationEventRoute } from './integration-event-route.js';
 import { NotificationEvent } from './notification-event.js';
 
 /** Events produced by handlers during one emit (beyond those passed in) after which we assume a cycle. */
@@ -12,21 +13,42 @@ const MAX_CASCADE = 10_000;
  * Routes the events a handler produced: domain events to every bound
  * `EventHandler` in-process (a failing handler is logged with the event id and
  * does not stop the others; events those handlers produce are routed too);
- * notification and ECST events to the configured `MessageBroker`, in one batch.
+ * notification and ECST events, in one batch, to its {@link IntegrationEventRoute}:
+ * the configured `MessageBroker` unless `OutboxModule` routes them otherwise.
  *
- * Publishing here happens after the handler's transaction: for at-least-once
- * delivery, write notification events to the outbox instead.
+ * This happens after the handler returned, so never atomically with the
+ * handler's transaction: for that, write notification events with
+ * `OutboxTransaction` inside it (see `OutboxModuleOptions.handlerEvents`).
  * @publicApi
  */
 @Injectable()
 export class EventEmitter {
   private readonly logger = new Logger('CqrsBroker');
+  private route: IntegrationEventRoute;
 
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly serializer: EventSerializer,
-    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
-  ) {}
+    @Inject(MESSAGE_BROKER) broker: MessageBroker,
+  ) {
+    this.route = {
+      name: 'broker',
+      send: (messages) => broker.publish(messages),
+    };
+  }
+
+  /** The route integration events take now. */
+  get integrationEventRoute(): IntegrationEventRoute {
+    return this.route;
+  }
+
+  /**
+   * Sends integration events left in handlers' `events` through `route` from
+   * now on (called by `OutboxModule` at startup).
+   */
+  useIntegrationEventRoute(route: IntegrationEventRoute): void {
+    this.route = route;
+  }
 
   async emit(events: readonly object[]): Promise<void> {
     const outgoing: BrokerMessage[] = [];
@@ -51,6 +73,6 @@ export class EventEmitter {
         }
       }
     }
-    if (outgoing.length) await this.broker.publish(outgoing);
+    if (outgoing.length) await this.route.send(outgoing);
   }
 }

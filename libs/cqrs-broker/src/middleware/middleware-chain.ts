@@ -1,9 +1,12 @@
 import type { Middleware, MiddlewareContext, NextFunction } from './middleware.interface.js';
 
 /**
- * Composes middlewares around a handler call, outermost first. Done once per
- * handler at bootstrap so `send` allocates no chain per call; with no
- * middleware it returns the handler call itself.
+ * Composes middlewares around a handler call, outermost first; with no
+ * middleware it returns the handler call itself. For a singleton handler the
+ * registry composes the chain once at bootstrap, so `send` allocates none;
+ * a request-scoped or transient handler gets a fresh instance per call, so
+ * its chain (one closure per middleware) is composed around that instance
+ * on each call.
  */
 export function composeMiddleware(
   middlewares: readonly Middleware[],
