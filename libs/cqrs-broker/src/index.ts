@@ -2,13 +2,13 @@ export { CqrsBrokerModule } from './cqrs-broker.module.js';
 export { CQRS_BROKER_OPTIONS } from './cqrs-broker.module-definition.js';
 export type { CqrsBrokerModuleOptions } from './cqrs-broker-options.interface.js';
 
+export * from './errors/index.js';
+
 export { Request, type RequestResult } from './requests/request.js';
 export type { RequestHandler } from './requests/request-handler.interface.js';
 export { HandlesRequest } from './requests/handles-request.decorator.js';
 export { RequestMap } from './requests/request-map.js';
 export { RequestMediator } from './requests/request-mediator.js';
-export { RequestHandlerNotFoundException } from './requests/request-handler-not-found.exception.js';
-export { DuplicateHandlerException } from './discovery/duplicate-handler.exception.js';
 
 export { DomainEvent } from './events/domain-event.js';
 export { NotificationEvent, ECSTEvent, type NotificationEventInit } from './events/notification-event.js';
@@ -18,14 +18,12 @@ export { HandlesEvent } from './events/handles-event.decorator.js';
 export { EventMap } from './events/event-map.js';
 export { EventEmitter } from './events/event-emitter.js';
 export { EventMediator } from './events/event-mediator.js';
-export { EventSerializer, UnserializableEventException, type WireEvent } from './events/event-serializer.js';
+export { EventSerializer, type WireEvent } from './events/event-serializer.js';
 export { IntegrationEventRegistry } from './events/integration-event-registry.js';
-export { MalformedEventException } from './events/malformed-event.exception.js';
 
 export type { Middleware, MiddlewareContext, NextFunction } from './middleware/middleware.interface.js';
 export { LoggingMiddleware } from './middleware/logging.middleware.js';
 export { ValidationMiddleware } from './middleware/validation.middleware.js';
-export { RequestValidationException } from './middleware/request-validation.exception.js';
 
 export { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
 export { MessageHeaders, JSON_CONTENT_TYPE, type BrokerMessage } from './brokers/broker-message.js';
@@ -38,7 +36,7 @@ export { newTraceparent, childTraceparent, traceIdOf } from './tracing/tracepare
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry/retry-policy.js';
 export { type Backoff, type BackoffJitter } from './retry/backoff.js';
 
-export { parseBrokerUrl, InvalidBrokerUrlException, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
+export { parseBrokerUrl, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
 export { redactUrl } from './brokers/redact-url.js';
 
 export { EventConsumerModule } from './consumers/event-consumer.module.js';

@@ -1,3 +1,4 @@
+import { InvalidBrokerUrlException } from '../errors/invalid-broker-url.exception.js';
 import { redactUrl } from './redact-url.js';
 
 /** SASL mechanisms a `kafka://` URL may name. @publicApi */
@@ -22,12 +23,9 @@ export type BrokerUrl =
     }
   | { readonly kind: 'amqp'; readonly url: string };
 
-/** A broker URL that cannot be used; its message shows the URL redacted. @publicApi */
-export class InvalidBrokerUrlException extends Error {
-  constructor(url: string, reason: string) {
-    super(`Invalid broker URL "${redactUrl(url)}": ${reason}`);
-    this.name = 'InvalidBrokerUrlException';
-  }
+/** The exception for `url`, which it shows redacted: a broker URL often holds a password. */
+export function invalidBrokerUrl(url: string, reason: string): InvalidBrokerUrlException {
+  return new InvalidBrokerUrlException(redactUrl(url), reason);
 }
 
 const SASL_MECHANISMS: readonly string[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
@@ -42,7 +40,7 @@ const SASL_MECHANISMS: readonly string[] = ['plain', 'scram-sha-256', 'scram-sha
  */
 export function parseBrokerUrl(url: string): BrokerUrl {
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url.trim());
-  if (!match) throw new InvalidBrokerUrlException(url, 'expected memory://, kafka://host:port or amqp://user:pass@host:port/vhost');
+  if (!match) throw invalidBrokerUrl(url, 'expected memory://, kafka://host:port or amqp://user:pass@host:port/vhost');
   const scheme = match[1].toLowerCase();
   switch (scheme) {
     case 'memory':
@@ -52,14 +50,14 @@ export function parseBrokerUrl(url: string): BrokerUrl {
       try {
         new URL(url);
       } catch {
-        throw new InvalidBrokerUrlException(url, 'not a valid URL');
+        throw invalidBrokerUrl(url, 'not a valid URL');
       }
       return { kind: 'amqp', url: url.trim() };
     case 'kafka':
     case 'kafkas':
       return parseKafka(url, match[2], scheme === 'kafkas');
     default:
-      throw new InvalidBrokerUrlException(url, `unknown scheme "${scheme}" (use memory, kafka, kafkas, amqp or amqps)`);
+      throw invalidBrokerUrl(url, `unknown scheme "${scheme}" (use memory, kafka, kafkas, amqp or amqps)`);
   }
 }
 
@@ -72,25 +70,25 @@ function parseKafka(url: string, rest: string, sslByScheme: boolean): BrokerUrl 
   const hosts = (at === -1 ? authority : authority.slice(at + 1)).split(',').map((host) => host.trim());
   for (const host of hosts) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(host) && !/^\[[0-9a-f:.]+\]:\d{1,5}$/i.test(host)) {
-      throw new InvalidBrokerUrlException(url, `"${host}" is not host:port`);
+      throw invalidBrokerUrl(url, `"${host}" is not host:port`);
     }
   }
   const ssl = sslByScheme || query.get('ssl') === 'true';
   const mechanism = (query.get('sasl') ?? 'plain').toLowerCase();
   if (!SASL_MECHANISMS.includes(mechanism)) {
-    throw new InvalidBrokerUrlException(url, `unknown SASL mechanism "${mechanism}" (use ${SASL_MECHANISMS.join(', ')})`);
+    throw invalidBrokerUrl(url, `unknown SASL mechanism "${mechanism}" (use ${SASL_MECHANISMS.join(', ')})`);
   }
   let sasl: { mechanism: KafkaSaslMechanism; username: string; password: string } | undefined;
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
-    if (colon === -1) throw new InvalidBrokerUrlException(url, 'SASL needs user:password');
+    if (colon === -1) throw invalidBrokerUrl(url, 'SASL needs user:password');
     sasl = {
       mechanism: mechanism as KafkaSaslMechanism,
       username: decodeURIComponent(userinfo.slice(0, colon)),
       password: decodeURIComponent(userinfo.slice(colon + 1)),
     };
   } else if (query.has('sasl')) {
-    throw new InvalidBrokerUrlException(url, 'sasl is set but the URL has no user:password');
+    throw invalidBrokerUrl(url, 'sasl is set but the URL has no user:password');
   }
   const clientId = query.get('clientId') ?? undefined;
   return { kind: 'kafka', brokers: hosts, ssl, ...(sasl && { sasl }), ...(clientId && { clientId }) };

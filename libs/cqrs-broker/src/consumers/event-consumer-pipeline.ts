@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventMediator } from '../events/event-mediator.js';
 import { EventSerializer } from '../events/event-serializer.js';
-import { MalformedEventException } from '../events/malformed-event.exception.js';
+import { MalformedEventException } from '../errors/malformed-event.exception.js';
 import type { NotificationEvent } from '../events/notification-event.js';
 import { MessageContext } from '../tracing/message-context.js';
 import type { ConsumedMessage, ConsumeOutcome } from './consumed-message.js';

@@ -10,7 +10,7 @@ import { NotificationEvent } from '../events/notification-event.js';
 import { composeMiddleware } from '../middleware/middleware-chain.js';
 import type { Middleware, MiddlewareContext, NextFunction } from '../middleware/middleware.interface.js';
 import { REQUEST_HANDLER_METADATA } from '../requests/handles-request.decorator.js';
-import { DuplicateHandlerException } from './duplicate-handler.exception.js';
+import { DuplicateHandlerException } from '../errors/duplicate-handler.exception.js';
 
 /** What one handler call returns to a mediator. */
 export interface Invocation {

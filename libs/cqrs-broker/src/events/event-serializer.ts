@@ -4,7 +4,8 @@ import { validate } from 'class-validator';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../brokers/broker-message.js';
 import { formatValidationErrors } from '../middleware/validation-errors.js';
 import { IntegrationEventRegistry } from './integration-event-registry.js';
-import { MalformedEventException } from './malformed-event.exception.js';
+import { MalformedEventException } from '../errors/malformed-event.exception.js';
+import { UnserializableEventException } from '../errors/unserializable-event.exception.js';
 import { NotificationEvent } from './notification-event.js';
 
 /**
@@ -19,14 +20,6 @@ export interface WireEvent {
   event_name: string;
   topic: string;
   payload: unknown;
-}
-
-/** An event could not be turned into JSON (BigInt, cycles, no payload). @publicApi */
-export class UnserializableEventException extends Error {
-  constructor(eventName: string, cause: unknown) {
-    super(`Event "${eventName}" cannot be serialized to JSON: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'UnserializableEventException';
-  }
 }
 
 const ZONE_SUFFIX = /(Z|[+-]\d\d:?\d\d)$/i;
@@ -89,7 +82,7 @@ export class EventSerializer {
     try {
       raw = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
     } catch (error) {
-      throw new MalformedEventException(`body is not JSON (${(error as Error).message})`);
+      throw new MalformedEventException(`body is not JSON (${(error as Error).message})`, { cause: error });
     }
     return this.fromWire(raw, headers);
   }

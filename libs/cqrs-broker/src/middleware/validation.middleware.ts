@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { validate, type ValidatorOptions } from 'class-validator';
 import type { Middleware, MiddlewareContext, NextFunction } from './middleware.interface.js';
-import { RequestValidationException } from './request-validation.exception.js';
+import { RequestValidationException } from '../errors/request-validation.exception.js';
 import { formatValidationErrors } from './validation-errors.js';
 
 /**

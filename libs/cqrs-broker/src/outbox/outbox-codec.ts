@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { UnknownOutboxCodecException } from '../errors/unknown-outbox-codec.exception.js';
 
 /**
  * How an outbox row's body is compressed. Recorded on every row, so changing
@@ -11,14 +12,6 @@ export type OutboxCodec = 'none' | 'zlib' | 'gzip' | 'brotli';
 /** The codecs this version reads and writes. @publicApi */
 export const OUTBOX_CODECS: readonly OutboxCodec[] = ['none', 'zlib', 'gzip', 'brotli'];
 
-/** A row names a codec this version does not know (written by a newer version?). @publicApi */
-export class UnknownOutboxCodecException extends Error {
-  constructor(readonly codec: string) {
-    super(`Unknown outbox codec "${codec}": expected one of ${OUTBOX_CODECS.join(', ')}`);
-    this.name = 'UnknownOutboxCodecException';
-  }
-}
-
 type Transform = (input: Buffer) => Promise<Buffer>;
 
 const codecs: Record<OutboxCodec, { encode: Transform; decode: Transform }> = {
@@ -29,7 +22,7 @@ const codecs: Record<OutboxCodec, { encode: Transform; decode: Transform }> = {
 };
 
 function codecOf(name: string): { encode: Transform; decode: Transform } {
-  if (!Object.hasOwn(codecs, name)) throw new UnknownOutboxCodecException(name);
+  if (!Object.hasOwn(codecs, name)) throw new UnknownOutboxCodecException(name, OUTBOX_CODECS);
   return codecs[name as OutboxCodec];
 }
 

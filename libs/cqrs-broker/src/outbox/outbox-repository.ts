@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../brokers/broker-message.js';
-import { EventSerializer, UnserializableEventException } from '../events/event-serializer.js';
+import { UnserializableEventException } from '../errors/unserializable-event.exception.js';
+import { EventSerializer } from '../events/event-serializer.js';
 import type { NotificationEvent } from '../events/notification-event.js';
 import { encodeBody, type OutboxCodec } from './outbox-codec.js';
 import type { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { Request } from './request.js';
 import type { RequestHandler } from './request-handler.interface.js';
-import { DuplicateHandlerException } from '../discovery/duplicate-handler.exception.js';
+import { DuplicateHandlerException } from '../errors/duplicate-handler.exception.js';
 
 /**
  * Explicit request → handler bindings (python-cqrs `RequestMap`), passed to

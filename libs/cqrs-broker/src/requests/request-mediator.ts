@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HandlerRegistry, type HandlerInvoker } from '../discovery/handler-registry.js';
 import { EventEmitter } from '../events/event-emitter.js';
 import type { Request } from './request.js';
-import { RequestHandlerNotFoundException } from './request-handler-not-found.exception.js';
+import { RequestHandlerNotFoundException } from '../errors/request-handler-not-found.exception.js';
 
 /**
  * Sends commands and queries to their one handler: runs the middleware chain,

@@ -1,5 +1,5 @@
 import { logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import { InvalidBrokerUrlException, parseBrokerUrl } from '../broker-url.js';
+import { invalidBrokerUrl, parseBrokerUrl } from '../broker-url.js';
 import { nestKafkaLogCreator } from './kafka-log-creator.js';
 
 /** Defaults every client of this package starts from: Nest logging, warnings and errors only. */
@@ -19,7 +19,7 @@ export const KAFKA_CLIENT_DEFAULTS: Partial<KafkaConfig> = {
  */
 export function kafkaConfigFromUrl(url: string, overrides: Partial<KafkaConfig> = {}): KafkaConfig {
   const parsed = parseBrokerUrl(url);
-  if (parsed.kind !== 'kafka') throw new InvalidBrokerUrlException(url, 'expected a kafka:// or kafkas:// URL');
+  if (parsed.kind !== 'kafka') throw invalidBrokerUrl(url, 'expected a kafka:// or kafkas:// URL');
   return {
     ...KAFKA_CLIENT_DEFAULTS,
     brokers: [...parsed.brokers],

@@ -1,0 +1,63 @@
+/**
+ * The texts of the library's error messages, in one place so code and tests
+ * share them. Internal: not exported from the package (texts may change;
+ * codes do not).
+ */
+
+// Requests and handlers
+export const HANDLER_NOT_FOUND = (requestName: string) =>
+  `No handler is bound to request "${requestName}". Decorate its handler with ` +
+  `@HandlesRequest(${requestName}) and list it in a module's providers, or bind it in a RequestMap.`;
+export const DUPLICATE_HANDLER = (requestName: string, first: string, second: string) =>
+  `Request "${requestName}" is bound to two handlers: "${first}" and "${second}". A request has exactly one handler.`;
+export const HANDLER_NOT_A_PROVIDER = (handlerName: string) =>
+  `${handlerName} is bound as a handler but is not a provider of any module: add it to a module's providers.`;
+export const SINGLETON_HANDLER_WITH_EVENTS = (handlerName: string) =>
+  `${handlerName} keeps the events it produces in "events" but is a singleton, so concurrent calls would ` +
+  `mix their events. Declare it with @Injectable({ scope: Scope.TRANSIENT }) to get a fresh instance per call.`;
+
+// Events
+export const EVENT_WITHOUT_NAME_OR_TOPIC = (className: string) =>
+  `${className} needs an event name and a topic: pass them, or decorate the class with @IntegrationEvent({ name, topic }).`;
+export const NOT_AN_INTEGRATION_EVENT = (className: string) => `${className} is not decorated with @IntegrationEvent({ name, topic }).`;
+export const DUPLICATE_EVENT_NAME = (eventName: string, first: string, second: string) =>
+  `Event name "${eventName}" is declared by two classes: ${first} and ${second}.`;
+export const MALFORMED_EVENT = (reason: string) => `Malformed event: ${reason}`;
+export const UNSERIALIZABLE_EVENT = (eventName: string, reason: string) => `Event "${eventName}" cannot be serialized to JSON: ${reason}`;
+export const EVENT_CASCADE_LIMIT = (limit: number) =>
+  `More than ${limit} events cascaded from one emit: do event handlers produce each other's events in a cycle?`;
+
+// Options
+export const MUST_BE = (option: string, rule: string, value: unknown) => `${option} must be ${rule}, got ${String(value)}`;
+
+// Brokers and consumers
+export const INVALID_BROKER_URL = (redactedUrl: string, reason: string) => `Invalid broker URL "${redactedUrl}": ${reason}`;
+export const UNROUTABLE_MESSAGES = (count: number, topics: string) =>
+  `${count} message(s) reached no queue (routing key(s) ${topics}): RabbitMQ returned them. ` +
+  `Start the consumers (they declare and bind their queues) or bind a queue, and the relay will retry.`;
+export const CONSUMER_NOT_STARTED = (consumer: string) => `${consumer} is not started.`;
+export const CONSUMER_NEEDS_NAME = 'EventConsumerModule needs a consumer name: forRoot({ name: "my-service" }).';
+export const IN_MEMORY_NEEDS_IN_MEMORY_BROKER =
+  'EventConsumerModule.forRoot({ inMemory: true }) needs an InMemoryMessageBroker as the CqrsBrokerModule broker; ' +
+  'with Kafka or RabbitMQ, connect KafkaEventConsumer or AmqpEventConsumer as a microservice instead.';
+export const NO_TOPICS_TO_CONSUME = (consumer: string) =>
+  `${consumer}: no topics to consume: pass them in the options, or bind handlers to @IntegrationEvent classes ` +
+  '(in a hybrid app, call app.init() before app.startAllMicroservices(), so handlers are registered first).';
+export const CONSUMER_MODULE_MISSING = (consumer: string, pattern: string) =>
+  `${consumer} found no handler for "${pattern}": import EventConsumerModule.forRoot({ name }) in the app module.`;
+
+// Outbox and inbox
+export const UNSUPPORTED_DATABASE = (type: string) =>
+  `The outbox supports postgres, mysql, mariadb and better-sqlite3 data sources, not "${type}".`;
+export const INVALID_TABLE_NAME = (tableName: string) =>
+  `Invalid outbox table name "${tableName}": use letters, digits and _ (at most 40), optionally prefixed by "schema."`;
+export const UNKNOWN_OUTBOX_CODEC = (codec: string, known: readonly string[]) =>
+  `Unknown outbox codec "${codec}": expected one of ${known.join(', ')}`;
+export const NO_OUTBOX_RELAY = 'OutboxRelayServer found no outbox relay: import OutboxModule.forRoot(...) in the microservice module';
+export const RELAY_SERVER_EMITS_NO_EVENTS = 'OutboxRelayServer emits no events';
+export const INBOX_NO_DATA_SOURCE =
+  'InboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).';
+export const INBOX_ENTITY_NOT_REGISTERED = (tableName: string, entityArgument: string) =>
+  `The inbox entity of table "${tableName}" is not in the DataSource: add inboxEntity(${entityArgument}) to its entities.`;
+export const INBOX_NEEDS_CONSUMER_NAME =
+  'Inbox needs a consumer name: call it from a handler run by an event consumer, or pass { consumerName }.';
