@@ -11,6 +11,8 @@ import { composeMiddleware } from '../middleware/middleware-chain.js';
 import type { Middleware, MiddlewareContext, NextFunction } from '../middleware/middleware.interface.js';
 import { REQUEST_HANDLER_METADATA } from '../requests/handles-request.decorator.js';
 import { DuplicateHandlerException } from '../errors/duplicate-handler.exception.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { HANDLER_NOT_A_PROVIDER, SINGLETON_HANDLER_WITH_EVENTS } from '../errors/messages.js';
 
 /** What one handler call returns to a mediator. */
 export interface Invocation {
@@ -117,7 +119,7 @@ export class HandlerRegistry implements OnModuleInit {
   private wrapperOf(handlerType: Type<object>, wrappers: Map<Function, InstanceWrapper>): InstanceWrapper {
     const wrapper = wrappers.get(handlerType);
     if (!wrapper) {
-      throw new Error(`${handlerType.name} is bound as a handler but is not a provider of any module: add it to a module's providers.`);
+      throw new ConfigurationException(HANDLER_NOT_A_PROVIDER(handlerType.name));
     }
     return wrapper;
   }
@@ -127,10 +129,7 @@ export class HandlerRegistry implements OnModuleInit {
     if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient) {
       const instance = wrapper.instance as Handler;
       if (Array.isArray(instance.events)) {
-        throw new Error(
-          `${handlerType.name} keeps the events it produces in "events" but is a singleton, so concurrent calls would ` +
-            `mix their events. Declare it with @Injectable({ scope: Scope.TRANSIENT }) to get a fresh instance per call.`,
-        );
+        throw new ConfigurationException(SINGLETON_HANDLER_WITH_EVENTS(handlerType.name));
       }
       // Not an async arrow: returning the handler's own promise saves the
       // microtask ticks an async wrapper spends adopting it.

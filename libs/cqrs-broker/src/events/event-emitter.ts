@@ -5,6 +5,7 @@ import { HandlerRegistry } from '../discovery/handler-registry.js';
 import { EventSerializer } from './event-serializer.js';
 import type { IntegrationEventRoute } from './integration-event-route.js';
 import { NotificationEvent } from './notification-event.js';
+import { EventCascadeLimitException } from '../errors/event-cascade-limit.exception.js';
 
 /** Events produced by handlers during one emit (beyond those passed in) after which we assume a cycle. */
 const MAX_CASCADE = 10_000;
@@ -54,7 +55,7 @@ export class EventEmitter {
     const outgoing: BrokerMessage[] = [];
     const queue = [...events];
     for (let i = 0; i < queue.length; i++) {
-      if (i >= events.length + MAX_CASCADE) throw new Error(`More than ${MAX_CASCADE} events cascaded from one emit: do event handlers produce each other's events in a cycle?`);
+      if (i >= events.length + MAX_CASCADE) throw new EventCascadeLimitException(MAX_CASCADE);
       const event = queue[i];
       if (event instanceof NotificationEvent) {
         outgoing.push(this.serializer.toMessage(event));

@@ -1,6 +1,9 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { getIntegrationEventContract, type IntegrationEventContract } from './integration-event.decorator.js';
 import type { NotificationEvent } from './notification-event.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { MissingEventContractException } from '../errors/missing-event-contract.exception.js';
+import { DUPLICATE_EVENT_NAME, NOT_AN_INTEGRATION_EVENT } from '../errors/messages.js';
 
 /** A registered event class and its contract. */
 export interface RegisteredIntegrationEvent {
@@ -20,13 +23,11 @@ export class IntegrationEventRegistry {
   register(type: Type<NotificationEvent<any>>): void {
     const contract = getIntegrationEventContract(type);
     if (!contract) {
-      throw new Error(`${type.name} is not decorated with @IntegrationEvent({ name, topic }).`);
+      throw new MissingEventContractException(type.name, NOT_AN_INTEGRATION_EVENT(type.name));
     }
     const existing = this.byName.get(contract.name);
     if (existing && existing.type !== type) {
-      throw new Error(
-        `Event name "${contract.name}" is declared by two classes: ${existing.type.name} and ${type.name}.`,
-      );
+      throw new ConfigurationException(DUPLICATE_EVENT_NAME(contract.name, existing.type.name, type.name));
     }
     this.byName.set(contract.name, { type, contract });
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MessageContext } from '../tracing/message-context.js';
 import { getIntegrationEventContract } from './integration-event.decorator.js';
+import { MissingEventContractException } from '../errors/missing-event-contract.exception.js';
+import { EVENT_WITHOUT_NAME_OR_TOPIC } from '../errors/messages.js';
 
 /** Fields to build a notification or ECST event from. @publicApi */
 export interface NotificationEventInit<TPayload> {
@@ -40,9 +42,7 @@ export class NotificationEvent<TPayload = Record<string, unknown>> {
     const eventName = init.eventName ?? contract?.name;
     const topic = init.topic ?? contract?.topic;
     if (!eventName || !topic) {
-      throw new TypeError(
-        `${new.target.name} needs an event name and a topic: pass them, or decorate the class with @IntegrationEvent({ name, topic }).`,
-      );
+      throw new MissingEventContractException(new.target.name, EVENT_WITHOUT_NAME_OR_TOPIC(new.target.name));
     }
     this.eventId = init.eventId ?? randomUUID();
     this.eventTimestamp = init.eventTimestamp ?? new Date();

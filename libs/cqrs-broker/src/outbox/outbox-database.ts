@@ -1,4 +1,6 @@
 import type { DataSource, DataSourceOptions } from 'typeorm';
+import { InvalidTableNameException } from '../errors/invalid-table-name.exception.js';
+import { UnsupportedDatabaseException } from '../errors/unsupported-database.exception.js';
 
 /** The SQL families the outbox speaks. */
 export type OutboxDatabase = 'postgres' | 'mysql' | 'sqlite';
@@ -18,7 +20,7 @@ export function outboxDatabaseOf(type: DataSourceOptions['type'] | DataSource): 
     case 'better-sqlite3':
       return 'sqlite';
     default:
-      throw new Error(`The outbox supports postgres, mysql, mariadb and better-sqlite3 data sources, not "${name}".`);
+      throw new UnsupportedDatabaseException(String(name));
   }
 }
 
@@ -28,7 +30,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 export function parseTableName(tableName: string): { schema?: string; table: string } {
   const parts = tableName.split('.');
   if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
-    throw new Error(`Invalid outbox table name "${tableName}": use letters, digits and _ (at most 40), optionally prefixed by "schema."`);
+    throw new InvalidTableNameException(tableName);
   }
   return parts.length === 2 ? { schema: parts[0], table: parts[1] } : { table: parts[0] };
 }

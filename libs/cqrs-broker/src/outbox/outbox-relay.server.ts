@@ -2,6 +2,9 @@ import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/mi
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { OutboxRelay } from './outbox-relay.js';
 import { OUTBOX_RELAY_PATTERN, type OutboxRelaySink } from './outbox-relay.sink.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { NO_OUTBOX_RELAY, RELAY_SERVER_EMITS_NO_EVENTS } from '../errors/messages.js';
+import { UnsupportedOperationException } from '../errors/unsupported-operation.exception.js';
 
 /**
  * Runs the outbox relay as a Nest microservice: `listen` starts the relay of
@@ -19,7 +22,7 @@ export class OutboxRelayServer extends Server implements CustomTransportStrategy
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       this.relays = await this.collectRelays();
-      if (!this.relays.length) throw new Error('OutboxRelayServer found no outbox relay: import OutboxModule.forRoot(...) in the microservice module');
+      if (!this.relays.length) throw new ConfigurationException(NO_OUTBOX_RELAY);
       for (const relay of this.relays) relay.start();
       callback();
     } catch (error) {
@@ -33,7 +36,7 @@ export class OutboxRelayServer extends Server implements CustomTransportStrategy
 
   /** No events: the relay reports through logs. */
   on(): never {
-    throw new Error('OutboxRelayServer emits no events');
+    throw new UnsupportedOperationException(RELAY_SERVER_EMITS_NO_EVENTS);
   }
 
   /** The relays this server runs. */

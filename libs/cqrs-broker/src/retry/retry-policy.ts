@@ -1,4 +1,5 @@
 import { resolveBackoff, type Backoff } from './backoff.js';
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
 
 /**
  * A bounded retry: how many attempts in all, and the {@link Backoff} between
@@ -33,7 +34,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined, defaults: RetryPolicy = DEFAULT_RETRY_POLICY, label = 'retry'): RetryPolicy {
   const maxAttempts = policy?.maxAttempts ?? defaults.maxAttempts;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`${label}.maxAttempts must be an integer >= 1, got ${maxAttempts}`);
+    throw new InvalidOptionException(`${label}.maxAttempts`, 'an integer >= 1', maxAttempts);
   }
   return Object.freeze({ ...resolveBackoff(policy, defaults, label), maxAttempts });
 }

@@ -6,6 +6,7 @@ import type { MessageBroker } from '../message-broker.interface.js';
 import { createAmqpConnection } from './amqp-connection.js';
 import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE } from './amqp-defaults.js';
 import type { AmqpMessageBrokerOptions } from './amqp-message-broker-options.interface.js';
+import { UnroutableMessageException } from '../../errors/unroutable-message.exception.js';
 
 const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
 
@@ -84,11 +85,7 @@ export class AmqpMessageBroker implements MessageBroker {
   private throwIfReturned(messages: readonly BrokerMessage[]): void {
     const unroutable = messages.filter((message) => this.returned.delete(message.eventId));
     if (unroutable.length) {
-      const topics = [...new Set(unroutable.map((message) => message.topic))].join(', ');
-      throw new Error(
-        `${unroutable.length} message(s) reached no queue (routing key(s) ${topics}): RabbitMQ returned them. ` +
-          `Start the consumers (they declare and bind their queues) or bind a queue, and the relay will retry.`,
-      );
+      throw new UnroutableMessageException([...new Set(unroutable.map((message) => message.topic))], unroutable.length);
     }
   }
 
