@@ -10,8 +10,4 @@ import { CqrsBrokerErrorCode } from './error-codes.js';
  */
 export class ConfigurationException extends CqrsBrokerException {
   readonly code = CqrsBrokerErrorCode.Configuration;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
