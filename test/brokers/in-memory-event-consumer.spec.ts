@@ -5,6 +5,7 @@ import {
   currentConsumerContext,
   EventConsumerModule,
   EventEmitter,
+  InMemoryEventConsumer,
   InMemoryMessageBroker,
   type BrokerMessage,
 } from 'nestjs-cqrs-broker';
@@ -14,13 +15,14 @@ async function boot(probe: Probe, broker = new InMemoryMessageBroker(), maxMessa
   @Module({
     imports: [
       CqrsBrokerModule.forRoot({ broker }),
-      EventConsumerModule.forRoot({ name: 'in-memory-spec', inMemory: true, topics: ['probes'], retry: { maxAttempts: 2, initialDelayMs: 1 }, maxMessageBytes }),
+      EventConsumerModule.forRoot({ name: 'in-memory-spec', retry: { maxAttempts: 2, initialDelayMs: 1 }, maxMessageBytes }),
     ],
     providers: [ProbeHandler, { provide: PROBE, useValue: probe }],
   })
   class AppModule {}
-  const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  await app.init();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestMicroservice({ strategy: new InMemoryEventConsumer({ topics: ['probes'] }) });
+  await app.listen();
   return { app, broker };
 }
 

@@ -45,5 +45,6 @@ export type { EventConsumerModuleOptions } from './consumers/event-consumer-opti
 export { DEFAULT_MAX_MESSAGE_BYTES, EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
 export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
 export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
-export { DeadLetterHeaders } from './consumers/dead-letter-headers.js';
-export { InMemoryEventConsumer, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/in-memory-event-consumer.js';
+export { DeadLetterHeaders, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/dead-letter.js';
+export { InMemoryEventConsumer, type InMemoryEventConsumerOptions } from './brokers/in-memory-event-consumer.js';
+export type { BrokerConsumerStatus } from './consumers/transport/broker-event-consumer.server.js';

@@ -1,7 +1,9 @@
 import type { RetryPolicy } from '../retry/retry-policy.js';
 
 /**
- * Options of `EventConsumerModule.forRoot` / `forRootAsync`.
+ * Options of `EventConsumerModule.forRoot` / `forRootAsync`. Which broker is
+ * read is not an option here: connect a transport (`KafkaEventConsumer`,
+ * `AmqpEventConsumer`, `InMemoryEventConsumer`) as a microservice.
  * @publicApi
  */
 export interface EventConsumerModuleOptions {
@@ -11,21 +13,16 @@ export interface EventConsumerModuleOptions {
    * one topic each handle every event once. Keep it stable across deploys.
    */
   name: string;
-  /** Bounded retry with exponential backoff before a message is dead-lettered. */
+  /**
+   * Bounded retry with exponential backoff before a message is dead-lettered.
+   * @default DEFAULT_RETRY_POLICY
+   */
   retry?: Partial<RetryPolicy>;
   /**
    * Largest message body handled, in bytes. A bigger one is dead-lettered at
    * once, unparsed (a multi-megabyte JSON body costs parse time and memory
-   * for every redelivery and is almost always a producer bug). Default
-   * 1 MiB (Kafka's default `message.max.bytes`).
+   * for every redelivery and is almost always a producer bug).
+   * @default 1 MiB (Kafka's default `message.max.bytes`)
    */
   maxMessageBytes?: number;
-  /**
-   * Also consume from the in-memory broker (the configured `MESSAGE_BROKER`
-   * must then be an `InMemoryMessageBroker`): for single-process setups and
-   * tests. Dead letters go to the `<topic>.DLT` topic of that broker.
-   */
-  inMemory?: boolean;
-  /** Topics the in-memory consumer reads. Default: topics of all registered integration events. */
-  topics?: readonly string[];
 }

@@ -11,6 +11,9 @@ import { EVENT_CONSUMER_OPTIONS } from './event-consumer.module-definition.js';
 import { backoffDelay } from '../retry/backoff.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
 import { sleep } from '../retry/sleep.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
+import { CONSUMER_NEEDS_NAME, IN_MEMORY_IS_A_TRANSPORT } from '../errors/messages.js';
 
 /** Default `maxMessageBytes` of a consumer: 1 MiB. @publicApi */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -25,7 +28,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
  */
 @Injectable()
 export class EventConsumerPipeline {
-  private readonly logger = new Logger('EventConsumer');
+  private readonly logger = new Logger(EventConsumerPipeline.name);
   readonly consumerName: string;
   readonly retry: RetryPolicy;
   readonly maxMessageBytes: number;
@@ -35,12 +38,14 @@ export class EventConsumerPipeline {
     private readonly mediator: EventMediator,
     @Inject(EVENT_CONSUMER_OPTIONS) options: EventConsumerModuleOptions,
   ) {
-    if (!options.name) throw new Error('EventConsumerModule needs a consumer name: forRoot({ name: "my-service" }).');
+    if (!options.name) throw new ConfigurationException(CONSUMER_NEEDS_NAME);
+    // A former option: fail loudly rather than consume nothing.
+    if ((options as { inMemory?: unknown }).inMemory) throw new ConfigurationException(IN_MEMORY_IS_A_TRANSPORT);
     this.consumerName = options.name;
     this.retry = resolveRetryPolicy(options.retry);
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < 1) {
-      throw new RangeError(`maxMessageBytes must be a positive integer, got ${options.maxMessageBytes}`);
+      throw new InvalidOptionException('maxMessageBytes', 'a positive integer', options.maxMessageBytes);
     }
   }
 
@@ -53,8 +58,7 @@ export class EventConsumerPipeline {
     }
     let event: NotificationEvent<unknown>;
     try {
-      const headers = message.key === undefined ? message.headers : { ...message.headers, key: message.key };
-      event = await this.serializer.fromBody(message.body, headers);
+      event = await this.serializer.fromBody(message.body, message.headers, message.key);
     } catch (error) {
       const reason = error instanceof MalformedEventException ? error.message : `Malformed event: ${describe(error)}`;
       this.logger.error(`${this.consumerName}: dead-lettering a message from "${message.topic}" at once: ${reason}`);

@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
 import { EVENT_CONSUMER_OPTIONS, EventConsumerConfigurableModule } from './event-consumer.module-definition.js';
 import { EventConsumerPipeline } from './event-consumer-pipeline.js';
-import { InMemoryEventConsumer } from './in-memory-event-consumer.js';
 import { EventTransportController } from './transport/event-transport.controller.js';
 
 /**
  * Makes this app a consumer of integration events: provides the
  * `EventConsumerPipeline` (decode → `EventMediator` → retry / dead letter)
- * that the in-memory consumer and the Kafka and RabbitMQ microservice
- * transports (`KafkaEventConsumer`, `AmqpEventConsumer`) feed; the latter
- * reach it through message patterns of a controller this module registers.
+ * and the controller whose message patterns are the one route into it. A
+ * transport connected as a microservice feeds it: `KafkaEventConsumer`,
+ * `AmqpEventConsumer`, or `InMemoryEventConsumer` for the in-memory broker.
  * Needs `CqrsBrokerModule`. Global by default.
  *
  * @example
@@ -21,11 +20,16 @@ import { EventTransportController } from './transport/event-transport.controller
  *   providers: [UserJoinedMeetingHandler],
  * })
  * export class AppModule {}
+ *
+ * const app = await NestFactory.create(AppModule);
+ * app.connectMicroservice({ strategy: new InMemoryEventConsumer() }, { inheritAppConfig: true });
+ * await app.init();
+ * await app.startAllMicroservices();
  * @publicApi
  */
 @Module({
   controllers: [EventTransportController],
-  providers: [EventConsumerPipeline, InMemoryEventConsumer],
-  exports: [EventConsumerPipeline, InMemoryEventConsumer, EVENT_CONSUMER_OPTIONS],
+  providers: [EventConsumerPipeline],
+  exports: [EventConsumerPipeline, EVENT_CONSUMER_OPTIONS],
 })
 export class EventConsumerModule extends EventConsumerConfigurableModule {}

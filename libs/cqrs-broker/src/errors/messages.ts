@@ -38,8 +38,11 @@ export const UNROUTABLE_MESSAGES = (count: number, topics: string) =>
 export const CONSUMER_NOT_STARTED = (consumer: string) => `${consumer} is not started.`;
 export const CONSUMER_NEEDS_NAME = 'EventConsumerModule needs a consumer name: forRoot({ name: "my-service" }).';
 export const IN_MEMORY_NEEDS_IN_MEMORY_BROKER =
-  'EventConsumerModule.forRoot({ inMemory: true }) needs an InMemoryMessageBroker as the CqrsBrokerModule broker; ' +
+  'InMemoryEventConsumer needs an InMemoryMessageBroker as the CqrsBrokerModule broker; ' +
   'with Kafka or RabbitMQ, connect KafkaEventConsumer or AmqpEventConsumer as a microservice instead.';
+export const IN_MEMORY_IS_A_TRANSPORT =
+  'EventConsumerModule.forRoot({ inMemory }) is gone: the in-memory consumer is a transport like Kafka and RabbitMQ. ' +
+  'Connect it instead: app.connectMicroservice({ strategy: new InMemoryEventConsumer({ topics }) }), then app.startAllMicroservices() after app.init().';
 export const NO_TOPICS_TO_CONSUME = (consumer: string) =>
   `${consumer}: no topics to consume: pass them in the options, or bind handlers to @IntegrationEvent classes ` +
   '(in a hybrid app, call app.init() before app.startAllMicroservices(), so handlers are registered first).';

@@ -75,19 +75,20 @@ export class EventSerializer {
   /**
    * Reads a message body into the registered event class, validating its
    * payload with class-validator. Throws {@link MalformedEventException}
-   * with the reason when that is impossible.
+   * with the reason when that is impossible. `key` is the message's ordering
+   * key (Kafka message key, AMQP `key` header), kept as the event's `key`.
    */
-  async fromBody(body: Buffer | string, headers: Readonly<Record<string, string>> = {}): Promise<NotificationEvent<unknown>> {
+  async fromBody(body: Buffer | string, headers: Readonly<Record<string, string>> = {}, key?: string): Promise<NotificationEvent<unknown>> {
     let raw: unknown;
     try {
       raw = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
     } catch (error) {
       throw new MalformedEventException(`body is not JSON (${(error as Error).message})`, { cause: error });
     }
-    return this.fromWire(raw, headers);
+    return this.fromWire(raw, headers, key);
   }
 
-  async fromWire(raw: unknown, headers: Readonly<Record<string, string>> = {}): Promise<NotificationEvent<unknown>> {
+  async fromWire(raw: unknown, headers: Readonly<Record<string, string>> = {}, key?: string): Promise<NotificationEvent<unknown>> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new MalformedEventException('body is not a JSON object');
     }
@@ -123,7 +124,7 @@ export class EventSerializer {
       eventName: wire.event_name,
       topic: wire.topic,
       payload,
-      key: headers['key'] ?? undefined,
+      key,
       headers,
     });
   }

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { connect, type AmqpConnectionManager, type AmqpConnectionManagerOptions } from 'amqp-connection-manager';
 import { redactUrl } from '../redact-url.js';
 
@@ -8,7 +8,7 @@ import { redactUrl } from '../redact-url.js';
  */
 export function createAmqpConnection(
   url: string | readonly string[],
-  logger: Logger,
+  logger: Pick<LoggerService, 'log' | 'warn'>,
   options: { connectionName?: string; connection?: AmqpConnectionManagerOptions } = {},
 ): AmqpConnectionManager {
   const urls = typeof url === 'string' ? [url] : [...url];

@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { deadLetterHeaders, DeadLetterHeaders } from '../../consumers/dead-letter-headers.js';
+import { DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { MessageHeaders } from '../broker-message.js';
 import { createAmqpConnection } from './amqp-connection.js';
@@ -28,16 +27,14 @@ import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.int
  * @publicApi
  */
 export class AmqpEventConsumer extends BrokerEventConsumer {
-  private readonly amqpLogger = new Logger(AmqpEventConsumer.name);
   private connection?: AmqpConnectionManager;
   private channel?: ChannelWrapper;
   /** Bumped on every new channel: a delivery tag is only valid on the channel that delivered it. */
   private generation = 0;
   private tail: Promise<void> = Promise.resolve();
-  private stopping = new AbortController();
 
   constructor(private readonly options: AmqpEventConsumerOptions) {
-    super();
+    super(options.routingKeys);
   }
 
   /** A consumer for an `amqp://user:pass@host:port/vhost` URL. */
@@ -53,36 +50,14 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     return this.options.deadLetterQueue ?? `${this.options.queue}.dlq`;
   }
 
-  listen(callback: (error?: unknown) => void): void {
-    this.start().then(
-      () => callback(),
-      (error) => callback(error),
-    );
+  protected override get consumerGroup(): string {
+    return this.options.queue;
   }
 
-  async close(): Promise<void> {
-    this.stopping.abort();
-    await this.channel?.cancelAll().catch(() => undefined);
-    await this.tail;
-    // Closing the channel hands unacked deliveries back to the queue.
-    await this.channel?.close();
-    await this.connection?.close();
-    this.channel = this.connection = undefined;
-    this.setStatus('closed');
-  }
-
-  unwrap<T>(): T {
-    if (!this.connection) throw new Error('AmqpEventConsumer is not started.');
-    return this.connection as T;
-  }
-
-  private async start(): Promise<void> {
-    this.setStatus('connecting');
-    this.stopping = new AbortController();
-    const routingKeys = await this.resolveTopics(this.options.routingKeys);
+  protected async connect(routingKeys: string[]): Promise<void> {
     const exchange = this.options.exchange ?? DEFAULT_AMQP_EXCHANGE;
     const { queue } = this.options;
-    this.connection = createAmqpConnection(this.options.url, this.amqpLogger, this.options);
+    this.connection = createAmqpConnection(this.options.url, this.log, this.options);
     this.connection.on('connect', () => this.setStatus('connected'));
     this.connection.on('disconnect', () => this.setStatus('disconnected'));
     this.channel = this.connection.createChannel({
@@ -104,7 +79,7 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
       },
     });
     // Setup errors land here (e.g. PRECONDITION_FAILED: the queue exists with other arguments); the wrapper retries after each reconnect.
-    this.channel.on('error', (error) => this.amqpLogger.error(`Consumer channel of queue ${queue} failed: ${(error as Error).message}`));
+    this.channel.on('error', (error) => this.log.error(`channel of queue ${queue} failed: ${(error as Error).message}`));
     await this.channel.waitForConnect();
     await this.channel.consume(
       queue,
@@ -115,43 +90,52 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
       },
       { noAck: false, prefetch: this.options.prefetch ?? 20 },
     );
-    this.amqpLogger.log(`Consuming queue ${queue} (bound to ${exchange} by ${routingKeys.join(', ')})`);
+    this.log.log(`consuming queue ${queue} (bound to ${exchange} by ${routingKeys.join(', ')})`);
+  }
+
+  protected async disconnect(): Promise<void> {
+    await this.channel?.cancelAll().catch(() => undefined);
+    await this.tail;
+    // Closing the channel hands unacked deliveries back to the queue.
+    await this.channel?.close();
+    await this.connection?.close();
+    this.channel = this.connection = undefined;
+  }
+
+  protected client(): AmqpConnectionManager | undefined {
+    return this.connection;
   }
 
   private async handle(message: ConsumeMessage, generation: number): Promise<void> {
-    const channel = this.channel!;
     try {
       const headers = stringHeaders(message);
-      const outcome = await this.consumeMessage({
-        topic: message.fields.routingKey,
-        body: message.content,
-        headers,
-        key: headers[AMQP_KEY_HEADER],
-        signal: this.stopping.signal,
-      });
+      const outcome = await this.consume(
+        { topic: message.fields.routingKey, body: message.content, headers, key: headers[AMQP_KEY_HEADER] },
+        this.deadLetterRoute(message),
+      );
       if (outcome.status === 'stopped') return; // left unacked: the broker redelivers it after we close
-      if (outcome.status === 'dead-letter') {
-        await channel.publish(this.deadLetterExchange, message.fields.routingKey, message.content, {
-          ...message.properties,
-          persistent: true,
-          headers: deadLetterHeaders(
-            headers,
-            { reason: outcome.reason, attempts: outcome.attempts, consumer: this.options.queue },
-            {
-              [DeadLetterHeaders.originalExchange]: message.fields.exchange,
-              [DeadLetterHeaders.originalRoutingKey]: message.fields.routingKey,
-              [DeadLetterHeaders.originalTopic]: message.fields.routingKey,
-            },
-          ),
-        });
-        this.amqpLogger.warn(`Dead-lettered a message of ${message.fields.routingKey} to ${this.deadLetterExchange}: ${outcome.reason}`);
-      }
       this.settle(message, generation, 'ack');
     } catch (error) {
       // Infrastructure failure (dead-letter publish, transport): hand the message back to the queue.
-      this.amqpLogger.error(`Could not finish a message of ${message.fields.routingKey}: ${(error as Error)?.message ?? error}; requeueing it`);
+      this.log.error(`could not finish a message of ${message.fields.routingKey}: ${(error as Error)?.message ?? error}; requeueing it`);
       this.settle(message, generation, 'requeue');
     }
+  }
+
+  private deadLetterRoute(message: ConsumeMessage): DeadLetterRoute {
+    const { exchange, routingKey } = message.fields;
+    const channel = this.channel!;
+    return {
+      origin: `a message of ${routingKey}`,
+      destination: this.deadLetterExchange,
+      originHeaders: {
+        [DeadLetterHeaders.originalExchange]: exchange,
+        [DeadLetterHeaders.originalRoutingKey]: routingKey,
+        [DeadLetterHeaders.originalTopic]: routingKey,
+      },
+      publish: async (headers) =>
+        void (await channel.publish(this.deadLetterExchange, routingKey, message.content, { ...message.properties, persistent: true, headers })),
+    };
   }
 
   private settle(message: ConsumeMessage, generation: number, how: 'ack' | 'requeue'): void {

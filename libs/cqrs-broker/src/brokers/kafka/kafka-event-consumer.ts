@@ -1,7 +1,5 @@
 import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
-import type { ConsumeOutcome } from '../../consumers/consumed-message.js';
-import { deadLetterHeaders, DeadLetterHeaders } from '../../consumers/dead-letter-headers.js';
-import { DEAD_LETTER_TOPIC_SUFFIX } from '../../consumers/in-memory-event-consumer.js';
+import { DEAD_LETTER_TOPIC_SUFFIX, DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.interface.js';
@@ -29,10 +27,9 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
   private readonly kafka: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
-  private stopping = new AbortController();
 
   constructor(private readonly options: KafkaEventConsumerOptions) {
-    super();
+    super(options.topics);
     this.kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
   }
 
@@ -41,37 +38,17 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
     return new KafkaEventConsumer({ ...options, client: kafkaConfigFromUrl(url) });
   }
 
-  listen(callback: (error?: unknown) => void): void {
-    this.start().then(
-      () => callback(),
-      (error) => callback(error),
-    );
+  protected override get consumerGroup(): string {
+    return this.options.groupId;
   }
 
-  async close(): Promise<void> {
-    this.stopping.abort();
-    // disconnect waits for the batch in progress, which returns as soon as retries see the abort.
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
-    this.consumer = this.producer = undefined;
-    this.setStatus('closed');
-  }
-
-  unwrap<T>(): T {
-    if (!this.consumer) throw new Error('KafkaEventConsumer is not started.');
-    return this.consumer as T;
-  }
-
-  private async start(): Promise<void> {
-    this.setStatus('connecting');
-    this.stopping = new AbortController();
-    const topics = await this.resolveTopics(this.options.topics);
+  protected async connect(topics: string[]): Promise<void> {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     this.consumer = this.kafka.consumer({ ...this.options.consumer, groupId: this.options.groupId });
     this.consumer.on(this.consumer.events.CONNECT, () => this.setStatus('connected'));
     this.consumer.on(this.consumer.events.DISCONNECT, () => this.setStatus('disconnected'));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      this.logger.error(`Kafka consumer ${this.options.groupId} crashed (${payload.error?.message}); restart: ${payload.restart}`),
+      this.log.error(`group ${this.options.groupId} crashed (${payload.error?.message}); restart: ${payload.restart}`),
     );
     if (this.options.createTopics ?? true) await this.createTopics(topics);
     await this.producer.connect();
@@ -85,7 +62,18 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-    this.logger.log(`Kafka consumer ${this.options.groupId} reading ${topics.join(', ')}`);
+    this.log.log(`group ${this.options.groupId} reading ${topics.join(', ')}`);
+  }
+
+  protected async disconnect(): Promise<void> {
+    // disconnect waits for the batch in progress, which returns as soon as retries see the abort.
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = this.producer = undefined;
+  }
+
+  protected client(): Consumer | undefined {
+    return this.consumer;
   }
 
   /** Subscribing to a topic that does not exist yet fails: create it (and its dead-letter topic) with the broker's defaults. */
@@ -106,56 +94,34 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const signal = this.stopping.signal;
+    const signal = this.stopSignal;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || signal.aborted) return;
-      const headers = decodeHeaders(message.headers);
-      const outcome = await this.consumeMessage({
-        topic: batch.topic,
-        body: message.value ?? Buffer.alloc(0),
-        headers,
-        key: message.key?.toString('utf8'),
-        signal,
-        beforeRetry: heartbeat,
-      });
+      const outcome = await this.consume(
+        { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeHeaders(message.headers), key: message.key?.toString('utf8'), beforeRetry: heartbeat },
+        this.deadLetterRoute(batch.topic, batch.partition, message),
+      );
       // Stopping: leave it unresolved, so the group delivers it again.
       if (outcome.status === 'stopped') return;
-      if (outcome.status === 'dead-letter') await this.deadLetter(batch.topic, batch.partition, message, headers, outcome);
       resolveOffset(message.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
     }
   }
 
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    headers: Record<string, string>,
-    outcome: Extract<ConsumeOutcome, { status: 'dead-letter' }>,
-  ): Promise<void> {
-    const deadLetterTopic = this.deadLetterTopicOf(topic);
-    // A throw here (broker down) fails the batch unresolved: kafkajs retries it, nothing is lost.
-    await this.producer!.send({
-      topic: deadLetterTopic,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: deadLetterHeaders(
-            headers,
-            { reason: outcome.reason, attempts: outcome.attempts, consumer: this.options.groupId },
-            {
-              [DeadLetterHeaders.originalTopic]: topic,
-              [DeadLetterHeaders.originalPartition]: String(partition),
-              [DeadLetterHeaders.originalOffset]: message.offset,
-            },
-          ),
-        },
-      ],
-    });
-    this.logger.warn(`Dead-lettered ${topic}[${partition}]@${message.offset} to ${deadLetterTopic}: ${outcome.reason}`);
+  private deadLetterRoute(topic: string, partition: number, message: KafkaMessage): DeadLetterRoute {
+    const destination = this.deadLetterTopicOf(topic);
+    return {
+      origin: `${topic}[${partition}]@${message.offset}`,
+      destination,
+      originHeaders: {
+        [DeadLetterHeaders.originalTopic]: topic,
+        [DeadLetterHeaders.originalPartition]: String(partition),
+        [DeadLetterHeaders.originalOffset]: message.offset,
+      },
+      // A throw here (broker down) fails the batch unresolved: kafkajs retries it, nothing is lost.
+      publish: async (headers) => void (await this.producer!.send({ topic: destination, acks: -1, messages: [{ key: message.key, value: message.value, headers }] })),
+    };
   }
 }
 

@@ -1,24 +1,91 @@
+import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { ConfigurationException } from '../../errors/configuration.exception.js';
+import { ConsumerNotStartedException } from '../../errors/consumer-not-started.exception.js';
+import { CONSUMER_MODULE_MISSING, NO_TOPICS_TO_CONSUME } from '../../errors/messages.js';
 import type { ConsumedMessage, ConsumeOutcome } from '../consumed-message.js';
-import { CONSUME_EVENT_PATTERN, EVENT_TOPICS_PATTERN } from './event-transport.constants.js';
+import { deadLetterHeaders, type DeadLetterRoute } from '../dead-letter.js';
+import type { ConsumerSetup } from './event-transport.controller.js';
+import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN } from './event-transport.constants.js';
 
 /** Status a broker consumer reports through `status`. @publicApi */
 export type BrokerConsumerStatus = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
 /**
- * Base of the Kafka and RabbitMQ consumer strategies: talks to the app
- * through the patterns of the `EventTransportController` (registered by
- * `EventConsumerModule`), so the transport only
- * deals with its broker's delivery, acknowledgement and dead letters.
+ * Base of every consumer strategy (Kafka, RabbitMQ, in-memory). It owns what
+ * they share: the listen/close/unwrap lifecycle, the one route into the app
+ * (the patterns of the `EventTransportController` that `EventConsumerModule`
+ * registers) and dead-lettering. A transport only implements its broker's
+ * connection, delivery and acknowledgement, through {@link connect},
+ * {@link disconnect} and {@link client}.
+ *
+ * Logs go to a Logger named after the transport class, each line starting
+ * with the consumer name.
  */
 export abstract class BrokerEventConsumer extends Server<Record<string, Function>, BrokerConsumerStatus> implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(this.constructor.name);
+  /** {@link logger} with the consumer name in front of every line: what transports log through. */
+  protected readonly log: Pick<LoggerService, 'log' | 'warn' | 'error'> = {
+    log: (message: string) => this.logger.log(`${this.consumerName}: ${message}`),
+    warn: (message: string) => this.logger.warn(`${this.consumerName}: ${message}`),
+    error: (message: string, stack?: string) => this.logger.error(`${this.consumerName}: ${message}`, stack),
+  };
   private readonly listeners = new Map<string, Set<Function>>();
+  private stopping = new AbortController();
+  private setup?: ConsumerSetup;
+
+  /** `topics`: what to read; `undefined` reads the topics of the app's registered integration events. */
+  protected constructor(private readonly topics: readonly string[] | undefined) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    // Retries in progress see the abort and end with `stopped`, so disconnecting does not wait out a backoff.
+    this.stopping.abort();
+    await this.disconnect();
+    this.setStatus('closed');
+  }
+
+  unwrap<T>(): T {
+    const client = this.client();
+    if (client === undefined) throw new ConsumerNotStartedException(this.constructor.name);
+    return client as T;
+  }
 
   on(event: string, callback: Function): void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(callback);
+  }
+
+  /** Connects to the broker and starts delivering messages of `topics` to {@link consume}. */
+  protected abstract connect(topics: string[], setup: ConsumerSetup): Promise<void>;
+  /** Stops delivering and lets go of the broker; the stop signal is already aborted. */
+  protected abstract disconnect(): Promise<void>;
+  /** The broker client `unwrap()` returns; `undefined` while not started. */
+  protected abstract client(): unknown;
+
+  /** The `EventConsumerModule` consumer name (known once started). */
+  protected get consumerName(): string {
+    return this.setup?.consumerName ?? this.constructor.name;
+  }
+
+  /** Who shares this consumer's messages (Kafka group, RabbitMQ queue), written on dead letters. Default: the consumer name. */
+  protected get consumerGroup(): string {
+    return this.consumerName;
+  }
+
+  /** Aborted by `close()`. */
+  protected get stopSignal(): AbortSignal {
+    return this.stopping.signal;
   }
 
   protected emitEvent(event: string, ...args: unknown[]): void {
@@ -29,30 +96,34 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
     this._status$.next(status);
   }
 
-  /** Runs the consumer pipeline of the app on one message. */
-  protected async consumeMessage(message: ConsumedMessage): Promise<ConsumeOutcome> {
-    return this.call<ConsumeOutcome>(CONSUME_EVENT_PATTERN, message);
+  /**
+   * Runs the app's consumer pipeline on one message and, when it gives up,
+   * publishes the dead letter through `deadLetter`. Resolves with the outcome
+   * once the message may be acknowledged (`handled`, `dead-letter`), or
+   * `stopped` (leave it unacknowledged). Rejects when the dead-letter publish
+   * failed: do not acknowledge the message then.
+   */
+  protected async consume(message: Omit<ConsumedMessage, 'signal'>, deadLetter: DeadLetterRoute): Promise<ConsumeOutcome> {
+    const outcome = await this.call<ConsumeOutcome>(CONSUME_EVENT_PATTERN, { ...message, signal: this.stopping.signal });
+    if (outcome.status !== 'dead-letter') return outcome;
+    const { reason, attempts } = outcome;
+    await deadLetter.publish(deadLetterHeaders(message.headers, { reason, attempts, consumer: this.consumerGroup }, deadLetter.originHeaders));
+    this.log.warn(`dead-lettered ${deadLetter.origin} to ${deadLetter.destination}: ${reason}`);
+    return outcome;
   }
 
-  /** `explicit` topics, or those of the app's registered integration events. */
-  protected async resolveTopics(explicit: readonly string[] | undefined): Promise<string[]> {
-    const topics = explicit ? [...explicit] : await this.call<string[]>(EVENT_TOPICS_PATTERN, {});
-    if (!topics.length) {
-      throw new Error(
-        `${this.constructor.name}: no topics to consume: pass them in the options, or bind handlers to @IntegrationEvent classes ` +
-          '(in a hybrid app, call app.init() before app.startAllMicroservices(), so handlers are registered first).',
-      );
-    }
-    return topics;
+  private async start(): Promise<void> {
+    this.setStatus('connecting');
+    this.stopping = new AbortController();
+    this.setup = await this.call<ConsumerSetup>(CONSUMER_SETUP_PATTERN, {});
+    const topics = this.topics ? [...this.topics] : this.setup.topics;
+    if (!topics.length) throw new ConfigurationException(NO_TOPICS_TO_CONSUME(this.constructor.name));
+    await this.connect(topics, this.setup);
   }
 
   private async call<T>(pattern: string, data: unknown): Promise<T> {
     const handler = this.getHandlerByPattern(pattern);
-    if (!handler) {
-      throw new Error(
-        `${this.constructor.name} found no handler for "${pattern}": import EventConsumerModule.forRoot({ name }) in the app module.`,
-      );
-    }
+    if (!handler) throw new ConfigurationException(CONSUMER_MODULE_MISSING(this.constructor.name, pattern));
     return lastValueFrom(this.transformToObservable(await handler(data))) as Promise<T>;
   }
 }

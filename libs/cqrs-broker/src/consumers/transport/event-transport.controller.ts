@@ -1,21 +1,33 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { MESSAGE_BROKER, type MessageBroker } from '../../brokers/message-broker.interface.js';
 import { IntegrationEventRegistry } from '../../events/integration-event-registry.js';
 import type { ConsumedMessage, ConsumeOutcome } from '../consumed-message.js';
 import { EventConsumerPipeline } from '../event-consumer-pipeline.js';
-import { CONSUME_EVENT_PATTERN, EVENT_TOPICS_PATTERN } from './event-transport.constants.js';
+import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN } from './event-transport.constants.js';
+
+/** What a transport reads from the app when it starts. */
+export interface ConsumerSetup {
+  /** The `EventConsumerModule` consumer name. */
+  readonly consumerName: string;
+  /** Topics of the app's registered integration events (used when the transport names none). */
+  readonly topics: string[];
+  /** The app's `MESSAGE_BROKER` (the in-memory consumer reads from it). */
+  readonly messageBroker: MessageBroker;
+}
 
 /**
- * The route from a broker transport into the app: Nest registers these
- * patterns on every connected microservice server, so a custom strategy
- * reaches the DI-managed pipeline the Nest way (interceptors and filters of
- * the microservice apply).
+ * The one route from every transport into the app: Nest registers these
+ * patterns on every connected microservice server, so each consumer strategy
+ * (Kafka, RabbitMQ, in-memory) reaches the DI-managed pipeline the same Nest
+ * way, with the microservice's interceptors and filters applied.
  */
 @Controller()
 export class EventTransportController {
   constructor(
     private readonly pipeline: EventConsumerPipeline,
     private readonly registry: IntegrationEventRegistry,
+    @Inject(MESSAGE_BROKER) private readonly messageBroker: MessageBroker,
   ) {}
 
   @MessagePattern(CONSUME_EVENT_PATTERN)
@@ -23,8 +35,8 @@ export class EventTransportController {
     return this.pipeline.consume(message);
   }
 
-  @MessagePattern(EVENT_TOPICS_PATTERN)
-  topics(): string[] {
-    return this.registry.topics();
+  @MessagePattern(CONSUMER_SETUP_PATTERN)
+  setup(): ConsumerSetup {
+    return { consumerName: this.pipeline.consumerName, topics: this.registry.topics(), messageBroker: this.messageBroker };
   }
 }

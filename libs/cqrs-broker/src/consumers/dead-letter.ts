@@ -20,18 +20,37 @@ export const DeadLetterHeaders = {
   originalRoutingKey: 'x-original-routing-key',
 } as const;
 
+/** Suffix of dead-letter topics (Kafka convention, used by the in-memory consumer too). @publicApi */
+export const DEAD_LETTER_TOPIC_SUFFIX = '.DLT';
+
+/**
+ * Where a transport puts one message the pipeline gave up on. The transport
+ * says where the message came from and how to publish it; the consumer base
+ * class builds the headers and logs, so every transport dead-letters alike.
+ */
+export interface DeadLetterRoute {
+  /** The message's place, e.g. `topic[partition]@offset`, for the log line. */
+  readonly origin: string;
+  /** The dead-letter topic, exchange…, for the log line. */
+  readonly destination: string;
+  /** Where the message came from (topic, partition, offset, exchange…), as {@link DeadLetterHeaders}. */
+  readonly originHeaders: Readonly<Record<string, string>>;
+  /** Publishes the original message with `headers`; rejects when the broker did not take it (the message is then not acknowledged). */
+  publish(headers: Record<string, string>): Promise<void>;
+}
+
 /** Header values are bounded: a reason may quote a long error message. */
 const MAX_REASON_LENGTH = 1000;
 
-/** The original headers plus the dead-letter ones (reason, attempts, consumer, time, and `extra`). */
+/** The original headers plus the dead-letter ones (origin, reason, attempts, consumer, time). */
 export function deadLetterHeaders(
   original: Readonly<Record<string, string>>,
   deadLetter: { reason: string; attempts: number; consumer: string },
-  extra: Readonly<Record<string, string>> = {},
+  origin: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
     ...original,
-    ...extra,
+    ...origin,
     [DeadLetterHeaders.reason]: deadLetter.reason.slice(0, MAX_REASON_LENGTH),
     [DeadLetterHeaders.attempts]: String(deadLetter.attempts),
     [DeadLetterHeaders.consumer]: deadLetter.consumer,
