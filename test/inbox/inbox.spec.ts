@@ -1,5 +1,5 @@
 import { EntitySchema, Table, type DataSource, type EntityManager } from 'typeorm';
-import { createInboxMigration, Inbox, inboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { createInboxEntity, createInboxMigration, Inbox } from 'nestjs-cqrs-broker/inbox';
 import { connectInboxDatabase, inboxDatabases, uniqueName } from './databases.js';
 
 interface Effect {
@@ -20,8 +20,8 @@ describe.each(inboxDatabases)('Inbox on $name', (db) => {
   let inbox: Inbox;
 
   beforeAll(async () => {
-    dataSource = await connectInboxDatabase(db, [inboxEntity(table), effects], {
-      migrations: [createInboxMigration(table)],
+    dataSource = await connectInboxDatabase(db, [createInboxEntity({ tableName: table }), effects], {
+      migrations: [createInboxMigration({ tableName: table })],
       migrationsTableName: migrationsTable,
     });
     await dataSource.runMigrations();

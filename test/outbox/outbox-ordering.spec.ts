@@ -116,7 +116,7 @@ describe.each(databases)('per-key ordering on $name', (db) => {
     const broker = new RecordingBroker();
     broker.failOnce.add(a1);
     // a1 is published alone and fails: it waits out its backoff.
-    expect(await outbox.relay(broker, { batchSize: 1, backoffBaseMs: 2_000 }).publishBatch()).toMatchObject({ failed: 1 });
+    expect(await outbox.relay(broker, { batchSize: 1, retry: { initialDelayMs: 2_000 } }).publishBatch()).toMatchObject({ failed: 1 });
 
     // K's nine later events (more than a batch) are all due, yet none overtakes a1, and they do not stall b.
     const relay = outbox.relay(broker, { batchSize: 4 });
@@ -137,7 +137,7 @@ describe.each(databases)('per-key ordering on $name', (db) => {
     const rest = await add('a', 3);
     const broker = new RecordingBroker();
     broker.failAlways.add(a1);
-    expect(await outbox.relay(broker, { batchSize: 1, maxAttempts: 1 }).publishBatch()).toMatchObject({ failed: 1 });
+    expect(await outbox.relay(broker, { batchSize: 1, retry: { maxAttempts: 1 } }).publishBatch()).toMatchObject({ failed: 1 });
     expect(await outbox.admin.stats()).toMatchObject({ dead: 1, pending: 3 });
 
     const relay = outbox.relay(broker, { batchSize: 10 });
@@ -155,7 +155,7 @@ describe.each(databases)('per-key ordering on $name', (db) => {
     const rest = await add('a', 3);
     const broker = new RecordingBroker();
     broker.failOnce.add(a1);
-    const options = { ordering: 'none' as const, backoffBaseMs: 60_000 };
+    const options = { ordering: 'none' as const, retry: { initialDelayMs: 60_000 } };
     expect(await outbox.relay(broker, { ...options, batchSize: 1 }).publishBatch()).toMatchObject({ failed: 1 });
     expect(await drainAll(outbox.relay(broker, { ...options, batchSize: 10 }))).toBe(3);
     expect(broker.of('a')).toEqual(rest);

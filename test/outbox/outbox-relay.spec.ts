@@ -1,4 +1,4 @@
-import { InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
+import { backoffDelay, InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
 import { createOutboxDialect } from 'nestjs-cqrs-broker/outbox';
 import { connect, databases, dropTable, uniqueTable } from './databases.js';
 import { booked, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
@@ -98,7 +98,7 @@ describe.each(databases)('outbox relay on $name', (db) => {
   it('a failed publish counts the attempt, keeps the error and waits out the backoff before retrying', async () => {
     const [eventId] = await addEvents(1);
     const down = new DownBroker();
-    const relay = outbox.relay(down, { backoffBaseMs: 60_000, maxAttempts: 5 });
+    const relay = outbox.relay(down, { retry: { initialDelayMs: 60_000, maxAttempts: 5 } });
     expect(await relay.publishBatch()).toMatchObject({ claimed: 1, failed: 1 });
     const [row] = await outbox.rows();
     expect(row).toMatchObject({ event_id: eventId, status: 'pending', attempts: 1, locked_by: null, last_error: 'broker unreachable' });
@@ -110,19 +110,20 @@ describe.each(databases)('outbox relay on $name', (db) => {
   });
 
   it('the backoff grows exponentially with jitter and stays under its cap', () => {
-    const relay = outbox.relay(new InMemoryMessageBroker(), { backoffBaseMs: 1_000, backoffMaxMs: 10_000 });
+    const relay = outbox.relay(new InMemoryMessageBroker(), { retry: { initialDelayMs: 1_000, maxDelayMs: 10_000 } });
+    const backoffMs = (failedAttempt: number) => backoffDelay(relay.options.retry, failedAttempt);
     for (let i = 0; i < 50; i++) {
-      expect(relay.backoffMs(1)).toBeGreaterThanOrEqual(500);
-      expect(relay.backoffMs(1)).toBeLessThanOrEqual(1_000);
-      expect(relay.backoffMs(3)).toBeGreaterThanOrEqual(2_000);
-      expect(relay.backoffMs(3)).toBeLessThanOrEqual(4_000);
-      expect(relay.backoffMs(30)).toBeLessThanOrEqual(10_000);
+      expect(backoffMs(1)).toBeGreaterThanOrEqual(500);
+      expect(backoffMs(1)).toBeLessThanOrEqual(1_000);
+      expect(backoffMs(3)).toBeGreaterThanOrEqual(2_000);
+      expect(backoffMs(3)).toBeLessThanOrEqual(4_000);
+      expect(backoffMs(30)).toBeLessThanOrEqual(10_000);
     }
   });
 
   it('after maxAttempts failures a row is dead with its last error; replay brings it back and it is published', async () => {
     const [eventId, otherId] = await addEvents(2);
-    const relay = outbox.relay(new DownBroker(), { backoffBaseMs: 0, maxAttempts: 3 });
+    const relay = outbox.relay(new DownBroker(), { retry: { initialDelayMs: 0, maxAttempts: 3 } });
     for (let i = 0; i < 3; i++) expect((await relay.publishBatch()).failed).toBe(2);
     expect(await relay.publishBatch()).toMatchObject({ claimed: 0 });
     expect((await outbox.rows()).map((r) => [r.status, r.attempts, r.last_error])).toEqual([

@@ -34,7 +34,7 @@ export { CorrelationMiddleware } from './tracing/correlation.middleware.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './tracing/traceparent.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry/retry-policy.js';
-export { type Backoff, type BackoffJitter } from './retry/backoff.js';
+export { backoffDelay, type Backoff, type BackoffJitter } from './retry/backoff.js';
 
 export { parseBrokerUrl, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
 export { redactUrl } from './brokers/redact-url.js';

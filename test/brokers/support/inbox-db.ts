@@ -1,6 +1,6 @@
 // A PostgreSQL inbox plus an "effects" table, for tests that check a redelivered event changes state once.
 import { DataSource, EntitySchema, Table } from 'typeorm';
-import { createInboxMigration, inboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { createInboxEntity, createInboxMigration } from 'nestjs-cqrs-broker/inbox';
 import { POSTGRES_URL, unique } from './services.js';
 
 export interface Effect {
@@ -28,8 +28,8 @@ export async function createInboxDatabase(): Promise<InboxDatabase> {
   const dataSource = new DataSource({
     type: 'postgres',
     url: POSTGRES_URL,
-    entities: [inboxEntity(inboxTable), effects],
-    migrations: [createInboxMigration(inboxTable)],
+    entities: [createInboxEntity({ tableName: inboxTable }), effects],
+    migrations: [createInboxMigration({ tableName: inboxTable })],
     migrationsTableName: migrationsTable,
   });
   try {

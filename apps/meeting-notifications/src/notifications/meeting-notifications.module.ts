@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventConsumerModule, type RetryPolicy } from 'nestjs-cqrs-broker';
-import { InboxModule, inboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { InboxModule, createInboxEntity } from 'nestjs-cqrs-broker/inbox';
 import { DeliveryLog } from './delivery-log.js';
 import { MeetingRoomClosedHandler } from './meeting-room-closed.handler.js';
 import { Notification } from './notification.entity.js';
@@ -12,7 +12,7 @@ import { UserJoinedMeetingHandler } from './user-joined-meeting.handler.js';
 export const MEETING_NOTIFICATIONS_CONSUMER = 'meeting-notifications';
 
 /** Tables this feature needs in the host app's DataSource. */
-export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, inboxEntity()];
+export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity()];
 
 export interface MeetingNotificationsOptions {
   /** Consume from the app's in-memory broker (single-process setups); otherwise connect a Kafka/RabbitMQ transport. */

@@ -61,6 +61,6 @@ export const RELAY_SERVER_EMITS_NO_EVENTS = 'OutboxRelayServer emits no events';
 export const INBOX_NO_DATA_SOURCE =
   'InboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).';
 export const INBOX_ENTITY_NOT_REGISTERED = (tableName: string, entityArgument: string) =>
-  `The inbox entity of table "${tableName}" is not in the DataSource: add inboxEntity(${entityArgument}) to its entities.`;
+  `The inbox entity of table "${tableName}" is not in the DataSource: add createInboxEntity(${entityArgument}) to its entities.`;
 export const INBOX_NEEDS_CONSUMER_NAME =
   'Inbox needs a consumer name: call it from a handler run by an event consumer, or pass { consumerName }.';

@@ -5,8 +5,14 @@ import type { DataSource } from 'typeorm';
  * @publicApi
  */
 export interface InboxModuleOptions {
-  /** DataSource holding the inbox table. Default: the app's `DataSource` provider (e.g. from `TypeOrmModule.forRoot`). */
+  /**
+   * The TypeORM data source holding the inbox table (and the tables your handlers write).
+   * @default the app's `DataSource` provider (e.g. from `TypeOrmModule.forRoot`)
+   */
   dataSource?: DataSource;
-  /** Default `inbox`. Register `inboxEntity(tableName)` in the DataSource. */
+  /**
+   * The inbox table. Register `createInboxEntity({ tableName })` in the data source.
+   * @default 'inbox'
+   */
   tableName?: string;
 }

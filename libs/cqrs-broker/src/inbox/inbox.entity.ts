@@ -1,8 +1,15 @@
 import { EntitySchema } from 'typeorm';
+import { INBOX_DEFAULTS } from './inbox-defaults.js';
 import type { InboxRecord } from './inbox-record.js';
 
-/** Default inbox table name. @publicApi */
-export const DEFAULT_INBOX_TABLE = 'inbox';
+/** Options of {@link createInboxEntity} and `createInboxMigration`. @publicApi */
+export interface InboxTableOptions {
+  /**
+   * The inbox table; the same as `InboxModuleOptions.tableName`.
+   * @default 'inbox'
+   */
+  tableName?: string;
+}
 
 const schemas = new Map<string, EntitySchema<InboxRecord>>();
 
@@ -12,15 +19,15 @@ const schemas = new Map<string, EntitySchema<InboxRecord>>();
  * `Inbox` use the same one.
  *
  * @example
- * new DataSource({ type: 'postgres', url, entities: [inboxEntity(), ...], migrations: [CreateInboxTable1760000000000] });
+ * new DataSource({ type: 'postgres', url, entities: [createInboxEntity(), ...], migrations: [CreateInboxTable1760000000000] });
  * @publicApi
  */
-export function inboxEntity(tableName: string = DEFAULT_INBOX_TABLE): EntitySchema<InboxRecord> {
+export function createInboxEntity({ tableName = INBOX_DEFAULTS.tableName }: InboxTableOptions = {}): EntitySchema<InboxRecord> {
   let schema = schemas.get(tableName);
   if (!schema) {
     schema = new EntitySchema<InboxRecord>({
       // Distinct names let several inbox tables live in one DataSource.
-      name: tableName === DEFAULT_INBOX_TABLE ? 'InboxRecord' : `InboxRecord:${tableName}`,
+      name: tableName === INBOX_DEFAULTS.tableName ? 'InboxRecord' : `InboxRecord:${tableName}`,
       tableName,
       columns: {
         consumerName: { name: 'consumer_name', type: String, length: 255, primary: true },

@@ -1,5 +1,6 @@
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { DEFAULT_INBOX_TABLE } from './inbox.entity.js';
+import { INBOX_DEFAULTS } from './inbox-defaults.js';
+import type { InboxTableOptions } from './inbox.entity.js';
 
 /**
  * A migration class creating (and dropping) the inbox table `tableName`, on
@@ -7,12 +8,14 @@ import { DEFAULT_INBOX_TABLE } from './inbox.entity.js';
  * class, {@link CreateInboxTable1760000000000}.
  *
  * @example
- * new DataSource({ ..., migrations: [createInboxMigration('notifications_inbox')] });
+ * new DataSource({ ..., migrations: [createInboxMigration({ tableName: 'notifications_inbox' })] });
  * @publicApi
  */
-export function createInboxMigration(tableName: string = DEFAULT_INBOX_TABLE, timestamp = 1760000000000): new () => MigrationInterface {
+export function createInboxMigration(options: InboxTableOptions & { timestamp?: number } = {}): new () => MigrationInterface {
+  const { tableName = INBOX_DEFAULTS.tableName, timestamp = 1760000000000 } = options;
   // TypeORM wants the timestamp last; the table name keeps migrations of several inbox tables apart.
-  const tablePart = tableName === DEFAULT_INBOX_TABLE ? '' : `_${tableName.replace(/[^A-Za-z0-9]/g, '_')}_`;
+  // The class name is the migration's name in the migrations table: it must not change for a shipped one.
+  const tablePart = tableName === INBOX_DEFAULTS.tableName ? '' : `_${tableName.replace(/[^A-Za-z0-9]/g, '_')}_`;
   const className = `CreateInboxTable${tablePart}${timestamp}`;
   const migration = class implements MigrationInterface {
     name = className;

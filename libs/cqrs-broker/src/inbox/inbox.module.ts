@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Inbox } from './inbox.js';
 import type { InboxModuleOptions } from './inbox-options.interface.js';
+import { resolveInboxOptions } from './inbox-options.resolver.js';
 import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definition.js';
 
 /**
@@ -10,7 +11,7 @@ import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definitio
  * Global by default.
  *
  * @example
- * imports: [TypeOrmModule.forRoot({ ..., entities: [inboxEntity(), Notification] }), InboxModule.forRoot({})]
+ * imports: [TypeOrmModule.forRoot({ ..., entities: [createInboxEntity(), Notification] }), InboxModule.forRoot({})]
  * @publicApi
  */
 @Module({
@@ -20,11 +21,8 @@ import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definitio
       // Injected (not looked up) so Nest waits for an async DataSource such as TypeOrmModule's.
       inject: [INBOX_OPTIONS, { token: DataSource, optional: true }],
       useFactory: (options: InboxModuleOptions, appDataSource: DataSource | undefined) => {
-        const dataSource = options.dataSource ?? appDataSource;
-        if (!dataSource) {
-          throw new Error('InboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).');
-        }
-        return new Inbox(dataSource, options.tableName);
+        const { dataSource, tableName } = resolveInboxOptions(options, appDataSource);
+        return new Inbox(dataSource, tableName);
       },
     },
   ],

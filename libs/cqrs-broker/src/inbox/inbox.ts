@@ -1,7 +1,8 @@
 import { EntityMetadataNotFoundError, type DataSource, type EntityManager, type EntitySchema } from 'typeorm';
 import { currentConsumerContext } from '../consumers/consumer-context.js';
 import type { InboxRecord } from './inbox-record.js';
-import { DEFAULT_INBOX_TABLE, inboxEntity } from './inbox.entity.js';
+import { INBOX_DEFAULTS } from './inbox-defaults.js';
+import { createInboxEntity } from './inbox.entity.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 /** The event an inbox transaction is about: any event with an id (e.g. a received `NotificationEvent`). @publicApi */
@@ -46,9 +47,9 @@ export class Inbox {
 
   constructor(
     private readonly dataSource: DataSource,
-    readonly tableName: string = DEFAULT_INBOX_TABLE,
+    readonly tableName: string = INBOX_DEFAULTS.tableName,
   ) {
-    this.entity = inboxEntity(tableName);
+    this.entity = createInboxEntity({ tableName });
     this.serialize = SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type);
   }
 
@@ -73,7 +74,7 @@ export class Inbox {
           } catch (error) {
             if (isUniqueViolation(error)) throw new AlreadyHandled();
             if (error instanceof EntityMetadataNotFoundError) {
-              throw new Error(`The inbox entity of table "${this.tableName}" is not in the DataSource: add inboxEntity(${this.tableName === DEFAULT_INBOX_TABLE ? '' : `'${this.tableName}'`}) to its entities.`);
+              throw new Error(`The inbox entity of table "${this.tableName}" is not in the DataSource: add createInboxEntity(${this.tableName === INBOX_DEFAULTS.tableName ? '' : `{ tableName: '${this.tableName}' }`}) to its entities.`);
             }
             throw error;
           }

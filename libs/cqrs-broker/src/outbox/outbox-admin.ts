@@ -1,14 +1,17 @@
+import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
+import type { ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
 import type { DeadOutboxRow, OutboxDialect, OutboxStats } from './outbox.dialect.js';
-
-/** Rows deleted per statement by {@link OutboxAdmin.purgePublished}. */
-const PURGE_BATCH = 1_000;
 
 /**
  * Operations on the outbox for people: backlog stats, dead rows, replay, purge.
  * @publicApi
  */
 export class OutboxAdmin {
-  constructor(private readonly dialect: OutboxDialect) {}
+  /** `purgeBatchSize`: the relay's (`OutboxModule` passes its resolved relay options). */
+  constructor(
+    private readonly dialect: OutboxDialect,
+    private readonly options: Pick<ResolvedOutboxRelayOptions, 'purgeBatchSize'> = OUTBOX_DEFAULTS.relay,
+  ) {}
 
   /** Pending, published and dead counts, and the age of the oldest pending row. */
   stats(): Promise<OutboxStats> {
@@ -30,13 +33,8 @@ export class OutboxAdmin {
     return this.dialect.replayDead();
   }
 
-  /** Deletes published rows older than `olderThanMs` (default: all), in small batches; returns how many. */
-  async purgePublished(olderThanMs = 0): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.dialect.purgePublishedBatch(olderThanMs, PURGE_BATCH);
-      total += deleted;
-      if (deleted < PURGE_BATCH) return total;
-    }
+  /** Deletes published rows older than `olderThanMs` (default: all), `purgeBatchSize` per statement; returns how many. */
+  purgePublished(olderThanMs = 0): Promise<number> {
+    return this.dialect.purgePublished(olderThanMs, this.options.purgeBatchSize);
   }
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { OutboxCodec } from './outbox-codec.js';
 
 /**
@@ -13,45 +14,78 @@ import type { OutboxCodec } from './outbox-codec.js';
 export type OutboxOrdering = 'per-key' | 'none';
 
 /**
- * Tuning of the relay. Every field is optional; the defaults are listed in
- * {@link OUTBOX_DEFAULTS}.
+ * Tuning of the relay. Every field is optional; the values of the defaults
+ * live in {@link OUTBOX_DEFAULTS}.
  * @publicApi
  */
 export interface OutboxRelayOptions {
-  /** Run a relay inside this app, from bootstrap to shutdown. `OutboxRelayServer` starts it regardless. */
+  /**
+   * Run a relay inside this app, from bootstrap to shutdown (quick start: the
+   * app publishes its own events). `OutboxRelayServer` starts it regardless.
+   * @default true
+   */
   enabled?: boolean;
-  /** Rows claimed and published per round trip (one `broker.publish` call per batch). */
+  /**
+   * Rows claimed and published per round trip (one `broker.publish` call per batch).
+   * @default 100
+   */
   batchSize?: number;
-  /** Longest sleep between two claims when nothing wakes the relay (the safety net behind the commit wake-up). */
+  /**
+   * Longest sleep between two claims when nothing wakes the relay: the safety
+   * net behind the commit wake-up.
+   * @default 1000
+   */
   pollIntervalMs?: number;
   /**
    * How long a claim keeps other relays off a batch. A relay that dies
    * mid-batch gives its rows back when the lease runs out, so this bounds the
    * delay before they are retried. Keep it well above a slow publish: a lease
    * that expires during a publish lets a second relay publish the rows again.
+   * @default 30000
    */
   leaseMs?: number;
-  /** Failed publishes after which a row becomes `dead`. */
-  maxAttempts?: number;
-  /** First retry delay; it doubles per attempt, with jitter, up to {@link backoffMaxMs}. */
-  backoffBaseMs?: number;
-  /** Upper bound of the retry delay. */
-  backoffMaxMs?: number;
-  /** How long published rows are kept before deletion (0: delete at the next purge). */
+  /**
+   * Failed publishes: after `maxAttempts` a row becomes `dead`; between
+   * attempts it waits `initialDelayMs`·`factor`^(n−1), capped at `maxDelayMs`,
+   * drawn from [50 %, 100 %) of that with `jitter: 'full'` (relays that failed
+   * together do not retry together). The defaults give about 10 minutes of
+   * retries: 1 s, 2 s, 4 s… never more than 5 min apart.
+   * @default { maxAttempts: 10, initialDelayMs: 1000, maxDelayMs: 300000, factor: 2, jitter: 'full' }
+   */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * How long published rows are kept, for audit and replay, before deletion (0: delete at the next purge).
+   * @default 604800000 (7 days)
+   */
   retentionMs?: number;
-  /** How often the relay deletes published rows older than the retention. */
+  /**
+   * How often the relay deletes published rows older than the retention.
+   * @default 60000
+   */
   purgeIntervalMs?: number;
-  /** Rows deleted per statement when purging, so purges never hold long locks. */
+  /**
+   * Rows deleted per statement when purging (the relay's and `OutboxAdmin`'s),
+   * so purges never hold long locks.
+   * @default 1000
+   */
   purgeBatchSize?: number;
-  /** On shutdown, how long to wait for the batch in flight before releasing its lease. */
+  /**
+   * On shutdown, how long to wait for the batch in flight before releasing its lease.
+   * @default 10000
+   */
   shutdownTimeoutMs?: number;
   /**
    * `per-key`: never publish an event while an older event with the same key
    * is still pending (leased elsewhere or waiting for its retry); a `dead` row
-   * no longer holds its successors back. `none`: plain id order per claim.
+   * no longer holds its successors back. Claims cost about the same with many
+   * keys, up to ~2× with a few hot keys. `none`: plain id order per claim.
+   * @default 'per-key'
    */
   ordering?: OutboxOrdering;
-  /** Name this relay writes in `locked_by`. Default: `<host>:<pid>:<random>`. */
+  /**
+   * Name this relay writes in `locked_by` (at most 128 characters).
+   * @default `<host>:<pid>:<random>`
+   */
   relayId?: string;
 }
 
@@ -60,16 +94,29 @@ export interface OutboxRelayOptions {
  * @publicApi
  */
 export interface OutboxModuleOptions {
-  /** The TypeORM data source holding the outbox table (and your business tables). */
-  dataSource: DataSource;
-  /** Table name, optionally `schema.table`. Must match the entity and migration you registered. */
+  /**
+   * The TypeORM data source holding the outbox table (and your business tables).
+   * @default the app's `DataSource` provider (e.g. from `TypeOrmModule.forRoot`)
+   */
+  dataSource?: DataSource;
+  /**
+   * Table name, optionally `schema.table`. Must match the entity and migration you registered.
+   * @default 'outbox'
+   */
   tableName?: string;
-  /** Compression of new rows' bodies. Old rows keep the codec they were written with. */
+  /**
+   * Compression of new rows' bodies (bodies are small JSON; turn on `zlib`,
+   * `gzip` or `brotli` for big payloads). Old rows keep the codec they were written with.
+   * @default 'none'
+   */
   codec?: OutboxCodec;
   /**
-   * PostgreSQL only: `NOTIFY` on commit and `LISTEN` in relays, so relays in
-   * other processes wake at once too. Ignored on other databases.
+   * Wake relays in other processes at once when a transaction that added
+   * rows commits, where the database can (PostgreSQL: `NOTIFY` on commit,
+   * `LISTEN` in relays). Ignored on other databases: their relays poll.
+   * @default true
    */
   notify?: boolean;
+  /** Tuning of the relay; see each field for its default. */
   relay?: OutboxRelayOptions;
 }

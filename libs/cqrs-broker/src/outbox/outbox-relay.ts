@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { BrokerMessage } from '../brokers/broker-message.js';
 import type { MessageBroker } from '../brokers/message-broker.interface.js';
+import { backoffDelay } from '../retry/backoff.js';
+import { sleep } from '../retry/sleep.js';
 import { decodeBody } from './outbox-codec.js';
-import { OUTBOX_DEFAULTS, type ResolvedOutboxRelayOptions } from './outbox-defaults.js';
 import type { OutboxRelayOptions } from './outbox-options.interface.js';
+import { resolveOutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
 import type { OutboxWakeup } from './outbox-wakeup.js';
-import type { ClaimedOutboxRow, OutboxDialect } from './outbox.dialect.js';
-import { PostgresOutboxDialect } from './postgres-outbox.dialect.js';
-import { PostgresOutboxListener } from './postgres-outbox.listener.js';
+import type { ClaimedOutboxRow, OutboxDialect, OutboxWakeupSource } from './outbox.dialect.js';
 
 /** While a backlog lasts, the loop claims from the start of the table at least once per this many poll intervals. */
 const FROM_START_EVERY_POLLS = 10;
@@ -33,35 +30,21 @@ export interface OutboxJobRegistry {
   deleteInterval(name: string): void;
 }
 
-/** Everything a relay needs; `OutboxModule` fills it from DI. */
+/** Everything a relay needs; `OutboxModule` fills it from DI. @publicApi */
 export interface OutboxRelayDependencies {
   readonly dialect: OutboxDialect;
   readonly broker: MessageBroker;
   readonly wakeup: OutboxWakeup;
+  /** Relay options, completed by `resolveOutboxRelayOptions` (already resolved ones pass unchanged). */
   readonly options?: OutboxRelayOptions;
-  /** PostgreSQL: LISTEN for commits of other processes. Default true. */
+  /**
+   * Wake on commits of other processes through the dialect's wake-up source,
+   * where the database has one (PostgreSQL: LISTEN). The module passes its `notify`.
+   * @default true
+   */
   readonly listen?: boolean;
   /** Registers the purge interval here (e.g. Nest's `SchedulerRegistry`) when given. */
   readonly jobs?: OutboxJobRegistry;
-}
-
-/** Fills in the defaults and checks the numbers. */
-export function resolveRelayOptions(options: OutboxRelayOptions = {}): ResolvedOutboxRelayOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const resolved: ResolvedOutboxRelayOptions = {
-    ...OUTBOX_DEFAULTS.relay,
-    relayId: `${hostname().slice(0, 80)}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    ...defined,
-  };
-  for (const key of ['batchSize', 'pollIntervalMs', 'leaseMs', 'maxAttempts', 'purgeIntervalMs', 'purgeBatchSize'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new Error(`Outbox relay option ${key} must be a positive number, got ${resolved[key]}`);
-  }
-  for (const key of ['backoffBaseMs', 'backoffMaxMs', 'retentionMs', 'shutdownTimeoutMs'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new Error(`Outbox relay option ${key} must be zero or more, got ${resolved[key]}`);
-  }
-  if (resolved.ordering !== 'per-key' && resolved.ordering !== 'none') throw new Error(`Outbox relay option ordering must be 'per-key' or 'none', got ${resolved.ordering}`);
-  if (resolved.relayId.length > 128) throw new Error('Outbox relay option relayId must be at most 128 characters');
-  return resolved;
 }
 
 /**
@@ -71,8 +54,8 @@ export function resolveRelayOptions(options: OutboxRelayOptions = {}): ResolvedO
  * transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL and MariaDB, so relays
  * share the table without taking the same row), publishes the batch with one
  * `broker.publish` call, and marks it published in one statement. A failed
- * publish reschedules the batch with exponential backoff and jitter, and rows
- * go `dead` after `maxAttempts`. Rows of a relay that died are claimed again
+ * publish reschedules the batch by the `retry` backoff, and rows go `dead`
+ * after `retry.maxAttempts`. Rows of a relay that died are claimed again
  * once their lease (`leaseMs`) runs out. With `ordering: 'per-key'` (the
  * default) a claim skips a row while an older row with its key is pending
  * outside the claim, so each key's events are published in id order.
@@ -87,7 +70,8 @@ export class OutboxRelay {
   private readonly dialect: OutboxDialect;
   private readonly broker: MessageBroker;
   private readonly wakeup: OutboxWakeup;
-  private readonly listener?: PostgresOutboxListener;
+  /** Commits of other processes, when the dialect's database can report them. */
+  private readonly remoteCommits?: OutboxWakeupSource;
   private readonly jobs?: OutboxJobRegistry;
   private loop?: Promise<void>;
   private abort?: AbortController;
@@ -106,10 +90,8 @@ export class OutboxRelay {
     this.broker = dependencies.broker;
     this.wakeup = dependencies.wakeup;
     this.jobs = dependencies.jobs;
-    this.options = resolveRelayOptions(dependencies.options);
-    if (this.dialect instanceof PostgresOutboxDialect && dependencies.listen !== false) {
-      this.listener = new PostgresOutboxListener(this.dialect.dataSource, this.dialect.channel, () => this.wakeup.notify(), this.logger);
-    }
+    this.options = resolveOutboxRelayOptions(dependencies.options);
+    if (dependencies.listen !== false) this.remoteCommits = this.dialect.createWakeupSource(() => this.wakeup.notify(), this.logger);
   }
 
   /** The name this relay writes in `locked_by`. */
@@ -155,14 +137,14 @@ export class OutboxRelay {
       this.purgeTimer = undefined;
     }
     const timeout = new AbortController();
-    const finished = await Promise.race([loop.then(() => true), sleep(this.options.shutdownTimeoutMs, false, { signal: timeout.signal }).catch(() => false)]);
+    const finished = await Promise.race([loop.then(() => true), sleep(this.options.shutdownTimeoutMs, timeout.signal).then(() => false)]);
     timeout.abort();
     const held = this.inFlight;
     if (!finished && held?.length) {
       const released = await this.dialect.release(held.map((r) => r.id), this.relayId).catch(() => 0);
       this.logger.warn(`Outbox relay ${this.relayId} stopped before its publish finished: released ${released} rows for another relay`);
     }
-    await this.listener?.close();
+    await this.remoteCommits?.stop();
     await this.purging?.catch(() => undefined);
     this.loop = undefined;
     this.logger.log(`Outbox relay ${this.relayId} stopped`);
@@ -181,7 +163,7 @@ export class OutboxRelay {
     while (!signal.aborted) {
       let full = false;
       try {
-        await this.listener?.ensure();
+        await this.remoteCommits?.start();
         const claim = prefetched ?? this.claimNext();
         prefetched = undefined;
         const { rows, more } = await claim;
@@ -262,7 +244,8 @@ export class OutboxRelay {
         await this.broker.publish(messages);
       } catch (error) {
         const reason = (error as Error)?.message ?? String(error);
-        await this.dialect.markFailed(readable, this.relayId, reason, this.options.maxAttempts, (attempt) => this.backoffMs(attempt));
+        const { retry } = this.options;
+        await this.dialect.markFailed(readable, this.relayId, reason, retry.maxAttempts, (attempt) => backoffDelay(retry, attempt));
         this.logger.warn(`Outbox relay ${this.relayId} could not publish ${readable.length} events (will retry): ${reason}`);
         return { claimed: rows.length, published: 0, failed: readable.length, unreadable };
       }
@@ -296,16 +279,9 @@ export class OutboxRelay {
     }
   }
 
-  /** Deletes published rows older than `retentionMs`, in batches of `purgeBatchSize`; returns how many. */
+  /** Deletes published rows older than `retentionMs`, in batches of `purgeBatchSize`; returns how many. One purge at a time. */
   purgePublished(olderThanMs = this.options.retentionMs): Promise<number> {
-    this.purging ??= (async () => {
-      let total = 0;
-      for (;;) {
-        const deleted = await this.dialect.purgePublishedBatch(olderThanMs, this.options.purgeBatchSize);
-        total += deleted;
-        if (deleted < this.options.purgeBatchSize) return total;
-      }
-    })().finally(() => (this.purging = undefined));
+    this.purging ??= this.dialect.purgePublished(olderThanMs, this.options.purgeBatchSize).finally(() => (this.purging = undefined));
     return this.purging;
   }
 
@@ -317,12 +293,6 @@ export class OutboxRelay {
       );
     }
     return marked;
-  }
-
-  /** Delay before attempt `attempt + 1`: base·2^(attempt−1), capped, times a jitter in [0.5, 1). */
-  backoffMs(attempt: number): number {
-    const exponential = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(exponential * (0.5 + Math.random() / 2));
   }
 
   private async toMessage(row: ClaimedOutboxRow): Promise<BrokerMessage> {

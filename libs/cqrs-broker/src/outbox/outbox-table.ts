@@ -1,5 +1,6 @@
 import { EntitySchema, Table, type ColumnType, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { outboxDatabaseOf, parseTableName, type OutboxDatabase } from './outbox-database.js';
+import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 import type { OutboxStatus } from './outbox-status.js';
 
 /**
@@ -121,7 +122,10 @@ const POSTGRES_FILLFACTOR = 50;
 
 /** Options of {@link createOutboxEntity} and {@link createOutboxMigration}. @publicApi */
 export interface OutboxTableOptions {
-  /** Default `outbox`; `schema.table` is accepted. */
+  /**
+   * `table` or `schema.table`; the same as `OutboxModuleOptions.tableName`.
+   * @default 'outbox'
+   */
   tableName?: string;
 }
 
@@ -135,7 +139,7 @@ export interface OutboxTableOptions {
  */
 export function createOutboxEntity(options: OutboxTableOptions & { databaseType: DataSourceOptions['type'] }): EntitySchema<OutboxRecord> {
   const db = outboxDatabaseOf(options.databaseType);
-  const tableName = options.tableName ?? 'outbox';
+  const tableName = options.tableName ?? OUTBOX_DEFAULTS.tableName;
   const { schema, table } = parseTableName(tableName);
   const columns: Record<string, object> = {};
   for (const spec of COLUMNS) {
@@ -164,7 +168,7 @@ export function createOutboxEntity(options: OutboxTableOptions & { databaseType:
 }
 
 /** The same table as a TypeORM `Table`, for migrations. */
-export function createOutboxTable(db: OutboxDatabase, tableName = 'outbox'): Table {
+export function createOutboxTable(db: OutboxDatabase, tableName: string = OUTBOX_DEFAULTS.tableName): Table {
   const { schema, table } = parseTableName(tableName);
   return new Table({
     name: schema ? `${schema}.${table}` : table,
@@ -195,7 +199,7 @@ export function createOutboxTable(db: OutboxDatabase, tableName = 'outbox'): Tab
  * @publicApi
  */
 export function createOutboxMigration(options: OutboxTableOptions & { timestamp?: number } = {}): new () => MigrationInterface {
-  const tableName = options.tableName ?? 'outbox';
+  const tableName = options.tableName ?? OUTBOX_DEFAULTS.tableName;
   parseTableName(tableName);
   // TypeORM orders migrations by the 13-digit timestamp that ends their name.
   const name = `CreateOutboxTable_${tableName.replace('.', '_')}${options.timestamp ?? 1767225600000}`;

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { parseTableName, type OutboxDatabase } from './outbox-database.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
@@ -49,6 +50,16 @@ export interface OutboxStats {
   readonly dead: number;
   /** Age of the oldest pending row in ms (by database time); 0 when nothing is pending. */
   readonly oldestPendingAgeMs: number;
+}
+
+/**
+ * Wake-ups from commits in other processes, for databases that deliver them
+ * (PostgreSQL's LISTEN). The relay calls `start` before each claim, so a
+ * source whose connection broke starts again; neither method throws.
+ */
+export interface OutboxWakeupSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface QueryOutcome {
@@ -177,8 +188,9 @@ export abstract class OutboxDialect {
 
   /**
    * The last INSERT of {@link insert} with `notify`: one statement that also
-   * does what {@link notifyOnCommit} does, saving a round trip per
-   * transaction. Databases without a commit notification insert only.
+   * notifies the {@link createWakeupSource} of other processes when the
+   * transaction commits, saving a round trip per transaction. Databases
+   * without a commit notification insert only.
    */
   protected insertAndNotify(insert: string, _p: SqlParams): string {
     return insert;
@@ -292,8 +304,28 @@ export abstract class OutboxDialect {
     return (await this.run(sql, p.values)).affected;
   }
 
-  /** Notifies listening relays when the caller's transaction commits (PostgreSQL). */
-  async notifyOnCommit(_manager: EntityManager): Promise<void> {}
+  /**
+   * Deletes published rows older than `olderThanMs`, `batchSize` per
+   * statement so no purge holds long locks; returns how many.
+   */
+  async purgePublished(olderThanMs: number, batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.purgePublishedBatch(olderThanMs, batchSize);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+
+  /**
+   * The database's capability to wake relays of other processes when rows
+   * commit: a source calling `onWake` for each such commit, or undefined when
+   * the database has none (relays then rely on polling). The relay asks for
+   * it and never needs to know which database it talks to.
+   */
+  createWakeupSource(_onWake: () => void, _logger: LoggerService): OutboxWakeupSource | undefined {
+    return undefined;
+  }
 
   protected toDate(value: unknown): Date {
     return value instanceof Date ? value : new Date(value as string);

@@ -12,5 +12,8 @@ export const {
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
 
+/** Injection token of the options as `resolveOutboxOptions` completed them, once per module (internal). */
+export const RESOLVED_OUTBOX_OPTIONS = Symbol('cqrs-broker:resolved-outbox-options');
+
 /** Injection token of the table's SQL dialect (internal). */
 export const OUTBOX_DIALECT = Symbol('cqrs-broker:outbox-dialect');

@@ -1,20 +1,20 @@
 import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource } from 'typeorm';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
 import { EventSerializer } from '../events/event-serializer.js';
 import { OutboxAdmin } from './outbox-admin.js';
-import { assertOutboxCodec } from './outbox-codec.js';
 import { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
-import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 import { createOutboxDialect } from './outbox-dialect.factory.js';
 import type { OutboxModuleOptions } from './outbox-options.interface.js';
+import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-options.resolver.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { OutboxRelayController } from './outbox-relay.controller.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { OutboxTransaction } from './outbox-transaction.js';
 import { OutboxWakeup } from './outbox-wakeup.js';
 import type { OutboxDialect } from './outbox.dialect.js';
-import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule } from './outbox.module-definition.js';
+import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTBOX_OPTIONS } from './outbox.module-definition.js';
 
 /**
  * The transactional outbox on TypeORM: `OutboxTransaction` and
@@ -41,43 +41,51 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule } from './outb
   controllers: [OutboxRelayController],
   providers: [
     {
+      // The one place the options are completed and checked; every provider below reads the result.
+      provide: RESOLVED_OUTBOX_OPTIONS,
+      // The app's DataSource is injected (not looked up) so Nest waits for an async one such as TypeOrmModule's.
+      inject: [OUTBOX_OPTIONS, { token: DataSource, optional: true }],
+      useFactory: (options: OutboxModuleOptions, appDataSource?: DataSource): ResolvedOutboxOptions => resolveOutboxOptions(options, appDataSource),
+    },
+    {
       provide: OUTBOX_DIALECT,
-      inject: [OUTBOX_OPTIONS],
-      useFactory: (options: OutboxModuleOptions): OutboxDialect => createOutboxDialect(options.dataSource, options.tableName ?? OUTBOX_DEFAULTS.tableName),
+      inject: [RESOLVED_OUTBOX_OPTIONS],
+      useFactory: (options: ResolvedOutboxOptions): OutboxDialect => createOutboxDialect(options.dataSource, options.tableName),
     },
     { provide: OutboxWakeup, useFactory: () => new OutboxWakeup() },
     {
       provide: OutboxCommitSubscriber,
-      inject: [OUTBOX_OPTIONS, OutboxWakeup],
-      useFactory: (options: OutboxModuleOptions, wakeup: OutboxWakeup) => new OutboxCommitSubscriber(options.dataSource, wakeup),
+      inject: [RESOLVED_OUTBOX_OPTIONS, OutboxWakeup],
+      useFactory: (options: ResolvedOutboxOptions, wakeup: OutboxWakeup) => new OutboxCommitSubscriber(options.dataSource, wakeup),
     },
     {
       provide: OutboxRepository,
-      inject: [OUTBOX_OPTIONS, OUTBOX_DIALECT, EventSerializer, OutboxCommitSubscriber],
-      useFactory: (options: OutboxModuleOptions, dialect: OutboxDialect, serializer: EventSerializer, commits: OutboxCommitSubscriber) => {
-        const codec = options.codec ?? OUTBOX_DEFAULTS.codec;
-        assertOutboxCodec(codec);
-        return new OutboxRepository(dialect, serializer, codec, commits, options.notify ?? OUTBOX_DEFAULTS.notify);
-      },
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, EventSerializer, OutboxCommitSubscriber],
+      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, serializer: EventSerializer, commits: OutboxCommitSubscriber) =>
+        new OutboxRepository(dialect, serializer, options.codec, commits, options.notify),
     },
     {
       provide: OutboxTransaction,
-      inject: [OUTBOX_OPTIONS, OutboxRepository],
-      useFactory: (options: OutboxModuleOptions, repository: OutboxRepository) => new OutboxTransaction(options.dataSource, repository),
+      inject: [RESOLVED_OUTBOX_OPTIONS, OutboxRepository],
+      useFactory: (options: ResolvedOutboxOptions, repository: OutboxRepository) => new OutboxTransaction(options.dataSource, repository),
     },
     {
       provide: OutboxRelay,
-      inject: [OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, { token: SchedulerRegistry, optional: true }],
-      useFactory: (options: OutboxModuleOptions, dialect: OutboxDialect, broker: MessageBroker, wakeup: OutboxWakeup, jobs?: SchedulerRegistry) =>
-        new OutboxRelay({ dialect, broker, wakeup, options: options.relay, listen: options.notify ?? OUTBOX_DEFAULTS.notify, jobs }),
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, { token: SchedulerRegistry, optional: true }],
+      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, broker: MessageBroker, wakeup: OutboxWakeup, jobs?: SchedulerRegistry) =>
+        new OutboxRelay({ dialect, broker, wakeup, options: options.relay, listen: options.notify, jobs }),
     },
-    { provide: OutboxAdmin, inject: [OUTBOX_DIALECT], useFactory: (dialect: OutboxDialect) => new OutboxAdmin(dialect) },
+    {
+      provide: OutboxAdmin,
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT],
+      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect) => new OutboxAdmin(dialect, options.relay),
+    },
   ],
   exports: [OutboxRepository, OutboxTransaction, OutboxRelay, OutboxAdmin, OutboxWakeup],
 })
 export class OutboxModule extends OutboxConfigurableModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
-    @Inject(OUTBOX_OPTIONS) private readonly options: OutboxModuleOptions,
+    @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
     private readonly commits: OutboxCommitSubscriber,
     private readonly relay: OutboxRelay,
   ) {
@@ -89,7 +97,7 @@ export class OutboxModule extends OutboxConfigurableModule implements OnModuleIn
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.relay?.enabled ?? OUTBOX_DEFAULTS.relay.enabled) this.relay.start();
+    if (this.options.relay.enabled) this.relay.start();
   }
 
   /** Before the broker and the data source close (their modules do that in onApplicationShutdown). */

@@ -1,7 +1,8 @@
-import type { EntityManager } from 'typeorm';
+import type { LoggerService } from '@nestjs/common';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
-import { OutboxDialect, type ClaimedOutboxRow } from './outbox.dialect.js';
+import { OutboxDialect, type ClaimedOutboxRow, type OutboxWakeupSource } from './outbox.dialect.js';
+import { PostgresOutboxListener } from './postgres-outbox.listener.js';
 import { SqlParams } from './sql-params.js';
 
 /**
@@ -89,8 +90,8 @@ export class PostgresOutboxDialect extends OutboxDialect {
     return `WITH inserted AS (${insert}) SELECT pg_notify(${p.add(this.channel)}, '')`;
   }
 
-  /** NOTIFY in the caller's transaction is delivered by PostgreSQL only if and when it commits. */
-  override async notifyOnCommit(manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+  /** LISTEN on the channel {@link insertAndNotify} notifies; PostgreSQL delivers a NOTIFY only if and when its transaction commits. */
+  override createWakeupSource(onWake: () => void, logger: LoggerService): OutboxWakeupSource {
+    return new PostgresOutboxListener(this.dataSource, this.channel, onWake, logger);
   }
 }

@@ -1,5 +1,6 @@
-import type { Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { OutboxWakeupSource } from './outbox.dialect.js';
 
 interface PgClient {
   query(sql: string): Promise<unknown>;
@@ -11,9 +12,9 @@ interface PgClient {
 /**
  * Holds one pooled connection in `LISTEN` on the table's channel, so a commit
  * in any process wakes this relay. If the connection breaks, polling carries
- * on and {@link ensure} listens again at the next poll.
+ * on and {@link start} listens again at the next poll.
  */
-export class PostgresOutboxListener {
+export class PostgresOutboxListener implements OutboxWakeupSource {
   private client?: PgClient;
   private release?: (error?: Error) => void;
   private connecting?: Promise<void>;
@@ -22,11 +23,11 @@ export class PostgresOutboxListener {
     private readonly dataSource: DataSource,
     private readonly channel: string,
     private readonly onNotify: () => void,
-    private readonly logger: Logger,
+    private readonly logger: LoggerService,
   ) {}
 
   /** Starts listening unless already listening; never throws. */
-  ensure(): Promise<void> {
+  start(): Promise<void> {
     if (this.client) return Promise.resolve();
     this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
     return this.connecting;
@@ -60,7 +61,7 @@ export class PostgresOutboxListener {
     this.release = undefined;
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     await this.connecting;
     const client = this.client;
     if (!client) return;

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../retry/sleep.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
 import { SqlParams } from './sql-params.js';

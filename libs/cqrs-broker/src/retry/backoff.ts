@@ -50,7 +50,7 @@ export function resolveBackoff(backoff: Partial<Backoff> | undefined, defaults: 
   return Object.freeze(resolved);
 }
 
-/** Wait after the given failed attempt (1-based): initial·factor^(attempt−1), capped, then jittered. */
+/** Wait after the given failed attempt (1-based): initial·factor^(attempt−1), capped, then jittered. @publicApi */
 export function backoffDelay(backoff: Backoff, failedAttempt: number): number {
   const exponential = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * backoff.factor ** Math.max(0, failedAttempt - 1));
   return backoff.jitter === 'full' ? Math.round(exponential * (0.5 + Math.random() / 2)) : exponential;

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DataSource } from 'typeorm';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
+import { assertOutboxCodec, type OutboxCodec } from './outbox-codec.js';
+import { parseTableName } from './outbox-database.js';
+import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
+import type { OutboxModuleOptions, OutboxRelayOptions } from './outbox-options.interface.js';
+
+/** Relay options with every default filled in and checked. @publicApi */
+export type ResolvedOutboxRelayOptions = Readonly<Required<Omit<OutboxRelayOptions, 'retry'>> & { retry: RetryPolicy }>;
+
+/** Outbox options with every default filled in and checked: what every part of the outbox reads. @publicApi */
+export interface ResolvedOutboxOptions {
+  readonly dataSource: DataSource;
+  readonly tableName: string;
+  readonly codec: OutboxCodec;
+  readonly notify: boolean;
+  readonly relay: ResolvedOutboxRelayOptions;
+}
+
+/**
+ * Completes the module's options with {@link OUTBOX_DEFAULTS} and checks them,
+ * so a wrong value fails at startup; the result is frozen. `appDataSource`
+ * (the app's default `DataSource`) is used when `dataSource` is not given.
+ */
+export function resolveOutboxOptions(options: OutboxModuleOptions, appDataSource?: DataSource): ResolvedOutboxOptions {
+  const dataSource = options.dataSource ?? appDataSource;
+  if (!dataSource) {
+    throw new ConfigurationException('OutboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).');
+  }
+  const tableName = options.tableName ?? OUTBOX_DEFAULTS.tableName;
+  parseTableName(tableName);
+  const codec = options.codec ?? OUTBOX_DEFAULTS.codec;
+  assertOutboxCodec(codec);
+  return Object.freeze({ dataSource, tableName, codec, notify: options.notify ?? OUTBOX_DEFAULTS.notify, relay: resolveOutboxRelayOptions(options.relay) });
+}
+
+/**
+ * Completes relay options with `OUTBOX_DEFAULTS.relay` and checks them; the
+ * result is frozen. Resolving resolved options gives the same values, so a
+ * relay built by hand and one built by `OutboxModule` read the same way.
+ */
+export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}): ResolvedOutboxRelayOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as OutboxRelayOptions;
+  const resolved = {
+    ...OUTBOX_DEFAULTS.relay,
+    relayId: `${hostname().slice(0, 80)}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...defined,
+    retry: resolveRetryPolicy(options.retry, OUTBOX_DEFAULTS.relay.retry, 'relay.retry'),
+  };
+  for (const key of ['batchSize', 'pollIntervalMs', 'leaseMs', 'purgeIntervalMs', 'purgeBatchSize'] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] <= 0) throw new InvalidOptionException(`relay.${key}`, 'a positive number', resolved[key]);
+  }
+  for (const key of ['retentionMs', 'shutdownTimeoutMs'] as const) {
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new InvalidOptionException(`relay.${key}`, 'zero or more', resolved[key]);
+  }
+  if (resolved.ordering !== 'per-key' && resolved.ordering !== 'none') throw new InvalidOptionException('relay.ordering', "'per-key' or 'none'", resolved.ordering);
+  if (resolved.relayId.length > 128) throw new InvalidOptionException('relay.relayId', 'at most 128 characters', resolved.relayId);
+  return Object.freeze(resolved);
+}
