@@ -9,30 +9,53 @@ export interface AmqpEventConsumerOptions {
   readonly url: string | readonly string[];
   /** This service's durable queue: instances of one service share it. */
   readonly queue: string;
-  /** Exchange (type `topic`) the producers publish to. Default `cqrs.events`. */
+  /**
+   * Exchange (type `topic`) the producers publish to.
+   * @default 'cqrs.events'
+   */
   readonly exchange?: string;
-  /** Binding keys of the queue. Default: the topics of the app's registered `@IntegrationEvent` classes. */
+  /**
+   * Binding keys of the queue.
+   * @default the topics of the app's registered `@IntegrationEvent` classes
+   */
   readonly routingKeys?: readonly string[];
   /**
    * Unacknowledged messages the broker may push ahead. Handling is sequential
-   * either way (the queue's order is kept). Default 20.
+   * either way (the queue's order is kept).
+   * @default 20
    */
   readonly prefetch?: number;
-  /** Dead-letter exchange (type `fanout`). Default `<queue>.dlx`. */
+  /**
+   * Dead-letter exchange (type `fanout`).
+   * @default `${queue}.dlx`
+   */
   readonly deadLetterExchange?: string;
-  /** Queue bound to the dead-letter exchange. Default `<queue>.dlq`. */
+  /**
+   * Queue bound to the dead-letter exchange.
+   * @default `${queue}.dlq`
+   */
   readonly deadLetterQueue?: string;
   /**
    * Extra arguments of the queue declaration (e.g. `x-queue-type: quorum`).
    * The queue is declared with `x-dead-letter-exchange` set to the
    * dead-letter exchange; a queue that already exists with other arguments
    * makes the declaration fail.
+   * @default none
    */
   readonly queueArguments?: Readonly<Record<string, unknown>>;
-  /** Bound on a dead-letter publish. Default 30 s. */
+  /**
+   * Bound on a dead-letter publish.
+   * @default 30_000 (30 s)
+   */
   readonly publishTimeoutMs?: number;
-  /** Shown in the RabbitMQ management UI and `rabbitmqctl list_connections`. */
+  /**
+   * Shown in the RabbitMQ management UI and `rabbitmqctl list_connections`.
+   * @default none
+   */
   readonly connectionName?: string;
-  /** amqp-connection-manager options (heartbeat, reconnect delay, TLS in `connectionOptions`). */
+  /**
+   * amqp-connection-manager options (heartbeat, reconnect delay, TLS in `connectionOptions`).
+   * @default heartbeat 5 s, reconnect after 1 s
+   */
   readonly connection?: AmqpConnectionManagerOptions;
 }

@@ -4,7 +4,7 @@ import { DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-le
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { MessageHeaders } from '../broker-message.js';
 import { createAmqpConnection } from './amqp-connection.js';
-import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE } from './amqp-defaults.js';
+import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS } from './amqp-defaults.js';
 import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
 
 /**
@@ -64,7 +64,7 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
       name: `cqrs-broker-consumer:${queue}`,
       confirm: true,
       json: false,
-      publishTimeout: this.options.publishTimeoutMs ?? 30_000,
+      publishTimeout: this.options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS,
       setup: async (channel: ConfirmChannel) => {
         this.generation++;
         await channel.assertExchange(exchange, 'topic', { durable: true });

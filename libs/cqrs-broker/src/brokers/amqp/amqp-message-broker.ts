@@ -4,11 +4,9 @@ import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../broker-message.js';
 import type { MessageBroker } from '../message-broker.interface.js';
 import { createAmqpConnection } from './amqp-connection.js';
-import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE } from './amqp-defaults.js';
+import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS } from './amqp-defaults.js';
 import type { AmqpMessageBrokerOptions } from './amqp-message-broker-options.interface.js';
 import { UnroutableMessageException } from '../../errors/unroutable-message.exception.js';
-
-const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
 
 /**
  * Publishes events to RabbitMQ through a confirm channel: `publish` resolves
@@ -38,7 +36,7 @@ export class AmqpMessageBroker implements MessageBroker {
   private readonly returned = new Set<string>();
 
   constructor(private readonly options: AmqpMessageBrokerOptions) {
-    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
     this.mandatory = options.mandatory ?? true;
     this.connection = createAmqpConnection(options.url, this.logger, options);
     this.channel = this.connection.createChannel({

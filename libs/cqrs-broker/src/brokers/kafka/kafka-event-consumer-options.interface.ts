@@ -9,25 +9,42 @@ export interface KafkaEventConsumerOptions {
   readonly client: KafkaConfig;
   /** Consumer group: the instances of one service share it, each partition goes to one of them. */
   readonly groupId: string;
-  /** Topics to read. Default: the topics of the app's registered `@IntegrationEvent` classes. */
+  /**
+   * Topics to read.
+   * @default the topics of the app's registered `@IntegrationEvent` classes
+   */
   readonly topics?: readonly string[];
   /**
-   * Where a new consumer group starts. Default `true` (the earliest offset), so
+   * Where a new consumer group starts: `true` is the earliest offset, so
    * events published before the consumer first started are not skipped.
+   * @default true
    */
   readonly fromBeginning?: boolean;
-  /** Other kafkajs consumer settings (session timeout, max bytes, …). */
+  /**
+   * Other kafkajs consumer settings (session timeout, max bytes, …).
+   * @default kafkajs's defaults
+   */
   readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
-  /** Partitions handled at the same time; each partition stays in order. Default 1. */
+  /**
+   * Partitions handled at the same time; each partition stays in order.
+   * @default 1
+   */
   readonly partitionsConsumedConcurrently?: number;
-  /** Commit handled offsets at least every this many messages (also at the end of each fetched batch). Default 100. */
+  /**
+   * Commit handled offsets at least every this many messages (also at the end of each fetched batch).
+   * @default 100
+   */
   readonly commitEvery?: number;
   /**
    * Create the topics and their dead-letter topics on start (with the
    * broker's default partitions and replication) when they do not exist:
-   * subscribing to a missing topic fails. Default `true`.
+   * subscribing to a missing topic fails.
+   * @default true
    */
   readonly createTopics?: boolean;
-  /** Dead-letter topic of a topic. Default `<topic>.DLT`. */
+  /**
+   * Dead-letter topic of a topic.
+   * @default (topic) => `${topic}.DLT`
+   */
   readonly deadLetterTopic?: (topic: string) => string;
 }
