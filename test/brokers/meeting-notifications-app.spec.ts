@@ -6,8 +6,8 @@ import request from 'supertest';
 import { EventSerializer, IntegrationEventRegistry, type MessageBroker } from 'nestjs-cqrs-broker';
 import { createMeetingNotificationsApp } from '../../apps/meeting-notifications/src/app.factory.js';
 import { createMessageBroker } from '../../apps/shared/src/broker.factory.js';
-import { MeetingRoomClosed } from '../../apps/meeting-notifications/src/events/meeting-room-closed.event.js';
-import { UserJoinedMeeting } from '../../apps/meeting-notifications/src/events/user-joined-meeting.event.js';
+import { MeetingRoomClosed } from '../../apps/shared/src/notifications/events/meeting-room-closed.event.js';
+import { UserJoinedMeeting } from '../../apps/shared/src/notifications/events/user-joined-meeting.event.js';
 import { AMQP_URL, eventually, KAFKA_BROKERS, requireKafka, requireRabbitMq, unique } from './support/services.js';
 
 const serializer = new EventSerializer(new IntegrationEventRegistry());
@@ -24,7 +24,9 @@ describe.each(brokers)('meeting-notifications service on $name', ({ url, require
   beforeAll(async () => {
     await require();
     const database = join(mkdtempSync(join(tmpdir(), 'notifications-')), 'notifications.sqlite');
-    app = await createMeetingNotificationsApp({ port: 0, databaseUrl: `sqlite:${database}`, brokerUrl: url, consumerGroup: unique('notifications-test') });
+    // The app reads its settings from the environment, as in production.
+    Object.assign(process.env, { PORT: '0', DATABASE_URL: `sqlite:${database}`, BROKER_URL: url, CONSUMER_GROUP: unique('notifications-test') });
+    app = await createMeetingNotificationsApp();
     await app.init();
     await app.startAllMicroservices();
     producer = createMessageBroker(url);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryMessageBroker, MESSAGE_BROKER, type BrokerMessage } from 'nestjs-cqrs-broker';
 import { createMeetingRoomsApp } from '../../apps/meeting-rooms/src/app.factory.js';
-import { loadConfig } from '../../apps/meeting-rooms/src/config/app-config.js';
 import { RoomNotifier } from '../../apps/meeting-rooms/src/meetings/room-notifier.service.js';
 import { OutboxAdmin } from 'nestjs-cqrs-broker/outbox';
 
@@ -27,8 +26,11 @@ describe('meeting-rooms HTTP API (SQLite, in-memory broker)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'meeting-rooms-e2e-'));
-    process.env.LOG_LEVEL = 'silent';
-    app = await createMeetingRoomsApp({ ...loadConfig({}), port: 0, databaseUrl: `sqlite:${join(dir, 'db.sqlite')}` });
+    // The app reads its settings from the environment, as in production; the rest keep their defaults.
+    Object.assign(process.env, { LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, BROKER_URL: 'memory://', RUN_RELAY: 'true' });
+    app = await createMeetingRoomsApp();
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(0);
     const { port } = app.getHttpServer().address();
     base = `http://127.0.0.1:${port}`;

@@ -1,32 +1,37 @@
 import { type INestApplication, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { redactUrl } from 'nestjs-cqrs-broker';
+import { createConsumerTransport, isInMemoryBroker } from '../../shared/src/broker.factory.js';
+import { applyLogLevel } from '../../shared/src/config/apply-log-level.js';
 import { NotificationsAppModule } from './app.module.js';
-import type { NotificationsConfig } from './config/app-config.js';
-import { createConsumerTransport } from '../../shared/src/broker.factory.js';
+import type { NotificationsEnvironment } from './config/notifications.environment.js';
 
 /**
- * The hybrid app: HTTP for `GET /notifications`, plus the Kafka or RabbitMQ
- * consumer as a connected microservice (used by main.ts and by e2e tests).
- * Call `init()`, then `startAllMicroservices()`, then `listen()` on the result.
+ * The hybrid app, built from the environment: HTTP for `GET /notifications`,
+ * plus the consumer of BROKER_URL as a connected microservice (used by main.ts
+ * and by tests). Call `init()`, then `startAllMicroservices()`, then
+ * `listen()` on the result.
  */
-export async function createMeetingNotificationsApp(config: NotificationsConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(NotificationsAppModule.forRoot(config), {
-    logger: process.env.LOG_LEVEL === 'silent' ? false : undefined,
+export async function createMeetingNotificationsApp(): Promise<INestApplication> {
+  const app = await NestFactory.create(NotificationsAppModule.forRoot(), {
+    bufferLogs: true,
     // Throw bootstrap errors to the caller (tests, main.ts) instead of exiting the process.
     abortOnError: false,
   });
+  applyLogLevel(app);
   app.enableShutdownHooks();
-  const transport = createConsumerTransport(config.brokerUrl, config.consumerGroup);
+  const config = app.get<ConfigService<NotificationsEnvironment, true>>(ConfigService);
+  const [brokerUrl, group] = [config.get('BROKER_URL', { infer: true }), config.get('CONSUMER_GROUP', { infer: true })];
+  app.connectMicroservice({ strategy: createConsumerTransport(brokerUrl, group) }, { inheritAppConfig: true });
   const logger = new Logger('MeetingNotifications');
-  if (transport) {
-    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-    logger.log(`Consuming meeting events from ${redactUrl(config.brokerUrl)} as "${config.consumerGroup}"`);
-  } else {
+  if (isInMemoryBroker(brokerUrl)) {
     logger.warn(
       'BROKER_URL is memory:// (or unset): no other process can reach this one. Set BROKER_URL to kafka://… or amqp://…, ' +
-        'or mount MeetingNotificationsModule inside meeting-rooms (npm start).',
+        'or let meeting-rooms host the notifications on its in-memory broker (npm start).',
     );
+  } else {
+    logger.log(`Consuming meeting events from ${redactUrl(brokerUrl)} as "${group}"`);
   }
   return app;
 }

@@ -1,22 +1,32 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CqrsBrokerModule, LoggingMiddleware, parseBrokerUrl } from 'nestjs-cqrs-broker';
-import type { NotificationsConfig } from './config/app-config.js';
+import { CqrsBrokerModule, LoggingMiddleware } from 'nestjs-cqrs-broker';
+import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
 import { databaseOptions } from '../../shared/src/database-options.js';
-import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from './notifications/meeting-notifications.module.js';
+import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
+import { NotificationsEnvironment } from './config/notifications.environment.js';
 
-/** The meeting-notifications service as its own process. */
+/** The meeting-notifications service as its own process, configured from the environment through `ConfigService`. */
 @Module({})
 export class NotificationsAppModule {
-  static forRoot(config: NotificationsConfig): DynamicModule {
-    const inMemory = parseBrokerUrl(config.brokerUrl).kind === 'memory';
+  /** Reads and validates the environment when called: call it at startup, not at import. */
+  static forRoot(): DynamicModule {
     return {
       module: NotificationsAppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), entities: MEETING_NOTIFICATIONS_ENTITIES, synchronize: true }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(NotificationsEnvironment) }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<NotificationsEnvironment, true>) => ({
+            ...databaseOptions(config.get('DATABASE_URL', { infer: true })),
+            entities: MEETING_NOTIFICATIONS_ENTITIES,
+            synchronize: true,
+          }),
+        }),
         // This service only consumes: the default in-memory broker is enough for the events its handlers might emit.
         CqrsBrokerModule.forRoot({ middlewares: [LoggingMiddleware] }),
-        MeetingNotificationsModule.forRoot({ inMemory }),
+        MeetingNotificationsModule,
       ],
     };
   }

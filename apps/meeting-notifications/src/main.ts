@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { createMeetingNotificationsApp } from './app.factory.js';
-import { loadConfig } from './config/app-config.js';
+import type { NotificationsEnvironment } from './config/notifications.environment.js';
 
-const config = loadConfig();
-const app = await createMeetingNotificationsApp(config);
+const app = await createMeetingNotificationsApp();
 // Handlers register at init; the consumers read their topics from them when they start.
 await app.init();
 await app.startAllMicroservices();
-await app.listen(config.port);
-new Logger('MeetingNotifications').log(`Notifications at http://localhost:${config.port}/notifications`);
+const port = app.get<ConfigService<NotificationsEnvironment, true>>(ConfigService).get('PORT', { infer: true });
+await app.listen(port);
+new Logger('MeetingNotifications').log(`Notifications at http://localhost:${port}/notifications`);

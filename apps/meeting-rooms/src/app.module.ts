@@ -1,12 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ConditionalModule, ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware, parseBrokerUrl, type MessageBroker } from 'nestjs-cqrs-broker';
-import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../meeting-notifications/src/notifications/meeting-notifications.module.js';
-import type { AppConfig } from './config/app-config.js';
-import { createMessageBroker } from '../../shared/src/broker.factory.js';
+import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
+import { createMessageBroker, isInMemoryBroker } from '../../shared/src/broker.factory.js';
+import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
 import { databaseOptions } from '../../shared/src/database-options.js';
+import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
+import { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
 import { outboxEntity, outboxModule } from './config/outbox.config.js';
 import { HealthController } from './health/health.controller.js';
 import { MEETING_ENTITIES, MeetingsModule } from './meetings/meetings.module.js';
@@ -16,25 +18,39 @@ import { MEETING_ENTITIES, MeetingsModule } from './meetings/meetings.module.js'
  * rows and integration events in one transaction (outbox); the relay, in this
  * process unless `RUN_RELAY=false`, publishes them. On the in-memory broker
  * the notifications consumer runs here too (`GET /notifications`), since no
- * other process could reach this one's broker.
+ * other process could reach this one's broker. Everything is configured from
+ * the environment through `ConfigService`.
  */
 @Module({})
 export class AppModule {
-  /** `broker` lets another app in this process share an in-memory broker. */
-  static forRoot(config: AppConfig, broker: MessageBroker = createMessageBroker(config.brokerUrl)): DynamicModule {
-    const database = databaseOptions(config.databaseUrl);
-    const consumerInProcess = parseBrokerUrl(config.brokerUrl).kind === 'memory';
-    const consumerEntities = consumerInProcess ? MEETING_NOTIFICATIONS_ENTITIES : [];
+  /** Reads and validates the environment when called: call it at startup, not at import. */
+  static forRoot(): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot({ ...database, entities: [...MEETING_ENTITIES, outboxEntity(database), ...consumerEntities], synchronize: true }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(MeetingRoomsEnvironment) }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => {
+            const database = databaseOptions(config.get('DATABASE_URL', { infer: true }));
+            const consumerEntities = isInMemoryBroker(config.get('BROKER_URL', { infer: true })) ? MEETING_NOTIFICATIONS_ENTITIES : [];
+            return { ...database, entities: [...MEETING_ENTITIES, outboxEntity(database), ...consumerEntities], synchronize: true };
+          },
+        }),
         ScheduleModule.forRoot(),
-        CqrsBrokerModule.forRoot({ middlewares: [CorrelationMiddleware, LoggingMiddleware, ValidationMiddleware], broker }),
-        outboxModule(config, config.runRelay),
+        CqrsBrokerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({
+            middlewares: [CorrelationMiddleware, LoggingMiddleware, ValidationMiddleware],
+            broker: createMessageBroker(config.get('BROKER_URL', { infer: true })),
+          }),
+        }),
+        outboxModule({ relayServer: false }),
         TerminusModule,
         MeetingsModule,
-        ...(consumerInProcess ? [MeetingNotificationsModule.forRoot({ inMemory: true })] : []),
+        // Which modules exist must be known before DI runs, so this reads process.env, where
+        // ConfigModule (validated just above) has also put BROKER_URL's default.
+        ConditionalModule.registerWhen(MeetingNotificationsModule, (env) => isInMemoryBroker(env.BROKER_URL)),
       ],
       controllers: [HealthController],
     };

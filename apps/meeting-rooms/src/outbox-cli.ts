@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { OutboxAdmin } from 'nestjs-cqrs-broker/outbox';
-import { loadConfig } from './config/app-config.js';
 import { RelayModule } from './relay/relay.module.js';
 
 const USAGE = `Usage: npm run outbox -- <command>
@@ -17,7 +16,7 @@ if (!command || command === 'help' || command === '--help') {
   process.exit(command ? 0 : 2);
 }
 
-const app = await NestFactory.createApplicationContext(RelayModule.forRoot(loadConfig()), { logger: ['error', 'warn'] });
+const app = await NestFactory.createApplicationContext(RelayModule.forRoot(), { logger: ['error', 'warn'] });
 const admin = app.get(OutboxAdmin);
 let exitCode = 0;
 try {

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { redactUrl } from 'nestjs-cqrs-broker';
 import { OutboxRelayServer } from 'nestjs-cqrs-broker/outbox';
-import { loadConfig } from './config/app-config.js';
+import type { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
 import { RelayModule } from './relay/relay.module.js';
 
 // `npm run relay`: the outbox relay alone, as a Nest microservice, on the same DATABASE_URL and BROKER_URL as the API.
-const config = loadConfig();
-const app = await NestFactory.createMicroservice(RelayModule.forRoot(config), { strategy: new OutboxRelayServer() });
+const app = await NestFactory.createMicroservice(RelayModule.forRoot(), { strategy: new OutboxRelayServer() });
 app.enableShutdownHooks();
 await app.listen();
-new Logger('Relay').log(`Relaying the outbox of ${redactUrl(config.databaseUrl)} to ${redactUrl(config.brokerUrl)}`);
+const config = app.get<ConfigService<MeetingRoomsEnvironment, true>>(ConfigService);
+const database = redactUrl(config.get('DATABASE_URL', { infer: true }));
+new Logger('Relay').log(`Relaying the outbox of ${database} to ${redactUrl(config.get('BROKER_URL', { infer: true }))}`);

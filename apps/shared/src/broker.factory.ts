@@ -1,9 +1,12 @@
 import type { CustomTransportStrategy } from '@nestjs/microservices';
-import { InMemoryMessageBroker, parseBrokerUrl, type MessageBroker } from 'nestjs-cqrs-broker';
+import { InMemoryEventConsumer, InMemoryMessageBroker, parseBrokerUrl, type MessageBroker } from 'nestjs-cqrs-broker';
 import { AmqpEventConsumer, AmqpMessageBroker } from 'nestjs-cqrs-broker/amqp';
 import { KafkaEventConsumer, KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
 
 // Shared by the sample apps. Adapters are chosen here, in the apps, so the library's core never imports kafkajs or amqp.
+
+/** Whether BROKER_URL names the in-process broker (unset counts as `memory://`, the default). */
+export const isInMemoryBroker = (url: string | undefined): boolean => !url || parseBrokerUrl(url).kind === 'memory';
 
 /** The producer for BROKER_URL: `memory://`, `kafka://…` or `amqp://…`. */
 export function createMessageBroker(url: string): MessageBroker {
@@ -19,15 +22,15 @@ export function createMessageBroker(url: string): MessageBroker {
 }
 
 /**
- * The microservice transport that consumes BROKER_URL, or `undefined` for
- * `memory://` (the in-memory consumer needs no transport). `group` is the
- * Kafka consumer group or the RabbitMQ queue: instances of one service share it.
+ * The microservice transport that consumes BROKER_URL (on `memory://`, the
+ * app's own in-memory broker). `group` is the Kafka consumer group or the
+ * RabbitMQ queue: instances of one service share it.
  */
-export function createConsumerTransport(url: string, group: string): CustomTransportStrategy | undefined {
+export function createConsumerTransport(url: string, group: string): CustomTransportStrategy {
   const parsed = parseBrokerUrl(url);
   switch (parsed.kind) {
     case 'memory':
-      return undefined;
+      return new InMemoryEventConsumer();
     case 'kafka':
       return KafkaEventConsumer.fromUrl(url, { groupId: group });
     case 'amqp':

@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 
+/** The schemes DATABASE_URL may start with. */
+export const DATABASE_URL_SCHEMES = ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'] as const;
+
+/** The part of a database URL before the first `:`. */
+export const databaseSchemeOf = (url: string): string => url.slice(0, url.indexOf(':'));
+
 /**
  * Shared by the sample apps. Turns DATABASE_URL into TypeORM options: `sqlite:<file>` (the embedded
  * default), `postgres://…`, or `mysql://…` / `mariadb://…`.
  */
 export function databaseOptions(url: string): DataSourceOptions {
-  const scheme = url.slice(0, url.indexOf(':'));
+  const scheme = databaseSchemeOf(url);
   switch (scheme) {
     case 'sqlite': {
       const database = url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';

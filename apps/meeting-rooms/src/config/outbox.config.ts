@@ -1,24 +1,25 @@
+import { ConfigService } from '@nestjs/config';
 import { OutboxModule, createOutboxEntity } from 'nestjs-cqrs-broker/outbox';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { AppConfig } from './app-config.js';
+import type { MeetingRoomsEnvironment } from './meeting-rooms.environment.js';
 
 /** The outbox table for this database, to list among the data source's entities. */
 export const outboxEntity = (options: DataSourceOptions) => createOutboxEntity({ databaseType: options.type });
 
 /**
- * The outbox on the app's data source. `relayInProcess` runs the relay inside
- * this process; a relay microservice passes false and lets `OutboxRelayServer`
- * start it.
+ * The outbox on the app's data source, configured from the environment. The
+ * API runs the relay in-process unless RUN_RELAY=false; the relay
+ * microservice passes `relayServer: true` and lets `OutboxRelayServer` start it.
  */
-export function outboxModule(config: AppConfig, relayInProcess: boolean) {
+export function outboxModule({ relayServer }: { relayServer: boolean }) {
   return OutboxModule.forRootAsync({
-    inject: [DataSource],
-    useFactory: (dataSource: DataSource) => ({
+    inject: [DataSource, ConfigService],
+    useFactory: (dataSource: DataSource, config: ConfigService<MeetingRoomsEnvironment, true>) => ({
       dataSource,
-      codec: config.outboxCodec,
+      codec: config.get('OUTBOX_CODEC', { infer: true }),
       // PostgreSQL carries the commit wake-up to relays in other processes.
       notify: dataSource.options.type === 'postgres',
-      relay: { enabled: relayInProcess },
+      relay: { enabled: !relayServer && config.get('RUN_RELAY', { infer: true }) },
     }),
   });
 }

@@ -1,24 +1,36 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CqrsBrokerModule } from 'nestjs-cqrs-broker';
-import type { AppConfig } from '../config/app-config.js';
 import { createMessageBroker } from '../../../shared/src/broker.factory.js';
+import { validateEnvironment } from '../../../shared/src/config/validate-environment.js';
 import { databaseOptions } from '../../../shared/src/database-options.js';
+import { MeetingRoomsEnvironment } from '../config/meeting-rooms.environment.js';
 import { outboxEntity, outboxModule } from '../config/outbox.config.js';
 
 /** Only what relaying needs: the database, the broker and the outbox (used by `npm run relay` and `npm run outbox`). */
 @Module({})
 export class RelayModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const database = databaseOptions(config.databaseUrl);
+  /** Reads and validates the environment when called, with the API's variables. */
+  static forRoot(): DynamicModule {
     return {
       module: RelayModule,
       imports: [
-        TypeOrmModule.forRoot({ ...database, entities: [outboxEntity(database)], synchronize: true }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(MeetingRoomsEnvironment) }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => {
+            const database = databaseOptions(config.get('DATABASE_URL', { infer: true }));
+            return { ...database, entities: [outboxEntity(database)], synchronize: true };
+          },
+        }),
         ScheduleModule.forRoot(),
-        CqrsBrokerModule.forRoot({ broker: createMessageBroker(config.brokerUrl) }),
-        outboxModule(config, false),
+        CqrsBrokerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({ broker: createMessageBroker(config.get('BROKER_URL', { infer: true })) }),
+        }),
+        outboxModule({ relayServer: true }),
       ],
     };
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { HandlesEvent, type EventHandler } from 'nestjs-cqrs-broker';
 import { Inbox } from 'nestjs-cqrs-broker/inbox';
-import { MeetingRoomClosed } from '../events/meeting-room-closed.event.js';
+import { MeetingRoomClosed } from './events/meeting-room-closed.event.js';
 import { DeliveryLog } from './delivery-log.js';
 import { Notification } from './notification.entity.js';
 

@@ -1,5 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { SampleEnvironment } from '../config/sample-environment.js';
 
 /** What the inbox made of one delivery: its effects were applied now, or it had been handled before. */
 export type DeliveryOutcome = 'processed' | 'duplicate';
@@ -20,8 +22,8 @@ export type DeliveryOutcome = 'processed' | 'duplicate';
 export class DeliveryLog implements OnApplicationShutdown {
   private fd?: number;
 
-  constructor() {
-    const file = process.env.DELIVERY_LOG;
+  constructor(config: ConfigService<SampleEnvironment, true>) {
+    const file = config.get('DELIVERY_LOG', { infer: true });
     if (file) this.fd = openSync(file, 'a');
   }
 

@@ -1,0 +1,16 @@
+import { IsNotEmpty, IsString } from 'class-validator';
+import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
+import { MEETING_NOTIFICATIONS_CONSUMER } from '../../../shared/src/notifications/meeting-notifications.module.js';
+
+/** The notifications service's variables (README, "Configuration"), with their defaults. */
+export class NotificationsEnvironment extends SampleEnvironment {
+  override PORT = 3001;
+
+  /** Where the sample keeps its SQLite file when DATABASE_URL is not set. */
+  override DATABASE_URL = 'sqlite:./data/meeting-notifications.sqlite';
+
+  /** Kafka consumer group / RabbitMQ queue; the inbox always keys on the module's consumer name. */
+  @IsString()
+  @IsNotEmpty()
+  CONSUMER_GROUP = MEETING_NOTIFICATIONS_CONSUMER;
+}

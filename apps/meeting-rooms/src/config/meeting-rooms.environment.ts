@@ -1,0 +1,22 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn } from 'class-validator';
+import { OUTBOX_CODECS, type OutboxCodec } from 'nestjs-cqrs-broker/outbox';
+import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
+
+/** The API's, the relay's and the outbox CLI's variables (README, "Configuration"), with their defaults. */
+export class MeetingRoomsEnvironment extends SampleEnvironment {
+  override PORT = 3000;
+
+  /** Where the sample keeps its SQLite file when DATABASE_URL is not set. */
+  override DATABASE_URL = 'sqlite:./data/meeting-rooms.sqlite';
+
+  /** Run the outbox relay inside the API process; `false` when a separate `npm run relay` does it. */
+  // Read the raw string: implicit conversion would turn "false" into true.
+  @Transform(({ obj, key }) => (obj[key] === 'true' ? true : obj[key] === 'false' ? false : obj[key]))
+  @IsBoolean({ message: '$property must be true or false' })
+  RUN_RELAY = true;
+
+  /** Compression of new outbox rows. */
+  @IsIn(OUTBOX_CODECS)
+  OUTBOX_CODEC: OutboxCodec = 'none';
+}

@@ -1,0 +1,31 @@
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBrokerUrl, IsDatabaseUrl } from './url.validators.js';
+
+/**
+ * The variables both samples read. Each app extends it with its own `PORT`
+ * and `DATABASE_URL` defaults; `validateEnvironment` checks it once at startup
+ * and `ConfigService` serves the result. An empty variable counts as unset.
+ */
+export class SampleEnvironment {
+  /** HTTP port; `0` picks a free one. */
+  @Min(0)
+  @Max(65535)
+  @IsInt()
+  PORT!: number;
+
+  @IsDatabaseUrl()
+  DATABASE_URL!: string;
+
+  @IsBrokerUrl()
+  BROKER_URL = 'memory://';
+
+  /** `silent` turns Nest's logger off (the e2e tests use it). */
+  @IsIn(['log', 'silent'])
+  LOG_LEVEL: 'log' | 'silent' = 'log';
+
+  /** Where the notifications' `DeliveryLog` appends one line per delivery; unset: nowhere. */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  DELIVERY_LOG?: string;
+}
