@@ -4,6 +4,8 @@ import type { InboxRecord } from './inbox-record.js';
 import { INBOX_DEFAULTS } from './inbox-defaults.js';
 import { createInboxEntity } from './inbox.entity.js';
 import { isUniqueViolation } from './unique-violation.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { INBOX_ENTITY_NOT_REGISTERED, INBOX_NEEDS_CONSUMER_NAME } from '../errors/messages.js';
 
 /** The event an inbox transaction is about: any event with an id (e.g. a received `NotificationEvent`). @publicApi */
 export interface InboxEvent {
@@ -17,7 +19,7 @@ export type InboxOutcome<T> =
   /** This consumer had already handled the event: `work` did not run. */
   | { readonly status: 'duplicate' };
 
-/** Thrown inside the transaction to roll it back when the inbox row already exists. */
+/** Thrown inside the transaction to roll it back when the inbox row already exists. Private control flow: never leaves `transaction`. */
 class AlreadyHandled extends Error {}
 
 /** Drivers whose TypeORM query runner is shared by the whole DataSource: their transactions must not overlap. */
@@ -74,7 +76,8 @@ export class Inbox {
           } catch (error) {
             if (isUniqueViolation(error)) throw new AlreadyHandled();
             if (error instanceof EntityMetadataNotFoundError) {
-              throw new Error(`The inbox entity of table "${this.tableName}" is not in the DataSource: add createInboxEntity(${this.tableName === INBOX_DEFAULTS.tableName ? '' : `{ tableName: '${this.tableName}' }`}) to its entities.`);
+              const entityArgument = this.tableName === INBOX_DEFAULTS.tableName ? '' : `{ tableName: '${this.tableName}' }`;
+              throw new ConfigurationException(INBOX_ENTITY_NOT_REGISTERED(this.tableName, entityArgument), { cause: error });
             }
             throw error;
           }
@@ -97,7 +100,7 @@ export class Inbox {
   private consumerNameOf(options: { consumerName?: string }): string {
     const consumerName = options.consumerName ?? currentConsumerContext()?.consumerName;
     if (!consumerName) {
-      throw new Error('Inbox needs a consumer name: call it from a handler run by an event consumer, or pass { consumerName }.');
+      throw new ConfigurationException(INBOX_NEEDS_CONSUMER_NAME);
     }
     return consumerName;
   }

@@ -1,3 +1,5 @@
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
+
 /**
  * How long to wait between attempts: exponential, capped, optionally
  * jittered. One vocabulary for every part that retries (the outbox relay,
@@ -38,14 +40,14 @@ export function resolveBackoff(backoff: Partial<Backoff> | undefined, defaults: 
   const resolved: Backoff = { ...defaults, ...defined };
   for (const key of ['initialDelayMs', 'maxDelayMs'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) {
-      throw new RangeError(`${label}.${key} must be zero or more, got ${resolved[key]}`);
+      throw new InvalidOptionException(`${label}.${key}`, 'zero or more', resolved[key]);
     }
   }
   if (!Number.isFinite(resolved.factor) || resolved.factor < 1) {
-    throw new RangeError(`${label}.factor must be 1 or more, got ${resolved.factor}`);
+    throw new InvalidOptionException(`${label}.factor`, '1 or more', resolved.factor);
   }
   if (resolved.jitter !== 'none' && resolved.jitter !== 'full') {
-    throw new RangeError(`${label}.jitter must be 'none' or 'full', got ${String(resolved.jitter)}`);
+    throw new InvalidOptionException(`${label}.jitter`, "'none' or 'full'", resolved.jitter);
   }
   return Object.freeze(resolved);
 }
