@@ -40,6 +40,8 @@ export const CqrsBrokerErrorCode = {
   UnsupportedDatabase: 'CQRS_BROKER_UNSUPPORTED_DATABASE',
   /** {@link InvalidTableNameException}. */
   InvalidTableName: 'CQRS_BROKER_INVALID_TABLE_NAME',
+  /** {@link IntegrationEventOutsideOutboxException}. */
+  IntegrationEventOutsideOutbox: 'CQRS_BROKER_INTEGRATION_EVENT_OUTSIDE_OUTBOX',
   /** {@link UnknownOutboxCodecException}. */
   UnknownOutboxCodec: 'CQRS_BROKER_UNKNOWN_OUTBOX_CODEC',
 } as const;

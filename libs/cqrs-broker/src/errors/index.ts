@@ -17,3 +17,4 @@ export { UnsupportedOperationException } from './unsupported-operation.exception
 export { UnsupportedDatabaseException } from './unsupported-database.exception.js';
 export { InvalidTableNameException } from './invalid-table-name.exception.js';
 export { UnknownOutboxCodecException } from './unknown-outbox-codec.exception.js';
+export { IntegrationEventOutsideOutboxException } from './integration-event-outside-outbox.exception.js';

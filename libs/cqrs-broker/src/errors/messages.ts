@@ -56,6 +56,13 @@ export const INVALID_TABLE_NAME = (tableName: string) =>
   `Invalid outbox table name "${tableName}": use letters, digits and _ (at most 40), optionally prefixed by "schema."`;
 export const UNKNOWN_OUTBOX_CODEC = (codec: string, known: readonly string[]) =>
   `Unknown outbox codec "${codec}": expected one of ${known.join(', ')}`;
+export const INTEGRATION_EVENTS_OUTSIDE_OUTBOX = (eventNames: readonly string[]) =>
+  `Integration event(s) ${eventNames.map((name) => `"${name}"`).join(', ')} were left in a handler's events while the outbox ` +
+  "refuses them (OutboxModule handlerEvents: 'reject'): add them with OutboxTransaction inside the handler's transaction. " +
+  "The handler's own writes are already committed.";
+export const HANDLER_EVENTS_WRITTEN_LATE = (eventName: string) =>
+  `Event "${eventName}" was left in a handler's events: it is written to the outbox after the handler returned, ` +
+  "not atomically with the handler's transaction. Add it with OutboxTransaction inside that transaction instead.";
 export const NO_OUTBOX_RELAY = 'OutboxRelayServer found no outbox relay: import OutboxModule.forRoot(...) in the microservice module';
 export const RELAY_SERVER_EMITS_NO_EVENTS = 'OutboxRelayServer emits no events';
 export const INBOX_NO_DATA_SOURCE =

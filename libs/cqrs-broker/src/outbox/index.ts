@@ -2,6 +2,7 @@ export { OutboxModule } from './outbox.module.js';
 export { OUTBOX_OPTIONS } from './outbox.module-definition.js';
 export type { OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions } from './outbox-options.interface.js';
 export { OUTBOX_DEFAULTS } from './outbox-defaults.js';
+export type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 export type { ResolvedOutboxOptions, ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
 export { OutboxStatus } from './outbox-status.js';
 export { OUTBOX_CODECS, type OutboxCodec } from './outbox-codec.js';

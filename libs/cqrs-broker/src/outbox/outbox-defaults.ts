@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import type { OutboxCodec } from './outbox-codec.js';
 import type { OutboxOrdering, OutboxRelayOptions } from './outbox-options.interface.js';
 
@@ -12,6 +13,7 @@ export const OUTBOX_DEFAULTS = Object.freeze({
   tableName: 'outbox',
   codec: 'none' as OutboxCodec,
   notify: true,
+  handlerEvents: 'outbox' as OutboxHandlerEventsPolicy,
   relay: Object.freeze({
     enabled: true,
     batchSize: 100,

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import type { OutboxCodec } from './outbox-codec.js';
 
 /**
@@ -117,6 +118,18 @@ export interface OutboxModuleOptions {
    * @default true
    */
   notify?: boolean;
+  /**
+   * What becomes of notification and ECST events a request or event handler
+   * leaves in its `events` (instead of adding them with `OutboxTransaction`
+   * inside its transaction): `outbox` writes them to the outbox after the
+   * handler returned, in a transaction of their own, and warns once per
+   * event type that this is not atomic with the handler's writes; `broker`
+   * publishes them at once, bypassing the outbox; `reject` fails the emit
+   * with `IntegrationEventOutsideOutboxException`. See
+   * {@link OutboxHandlerEventsPolicy}.
+   * @default 'outbox'
+   */
+  handlerEvents?: OutboxHandlerEventsPolicy;
   /** Tuning of the relay; see each field for its default. */
   relay?: OutboxRelayOptions;
 }

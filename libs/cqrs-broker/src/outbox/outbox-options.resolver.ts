@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { InvalidOptionException } from '../errors/invalid-option.exception.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
+import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import { assertOutboxCodec, type OutboxCodec } from './outbox-codec.js';
 import { parseTableName } from './outbox-database.js';
 import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
@@ -18,6 +19,7 @@ export interface ResolvedOutboxOptions {
   readonly tableName: string;
   readonly codec: OutboxCodec;
   readonly notify: boolean;
+  readonly handlerEvents: OutboxHandlerEventsPolicy;
   readonly relay: ResolvedOutboxRelayOptions;
 }
 
@@ -35,7 +37,16 @@ export function resolveOutboxOptions(options: OutboxModuleOptions, appDataSource
   parseTableName(tableName);
   const codec = options.codec ?? OUTBOX_DEFAULTS.codec;
   assertOutboxCodec(codec);
-  return Object.freeze({ dataSource, tableName, codec, notify: options.notify ?? OUTBOX_DEFAULTS.notify, relay: resolveOutboxRelayOptions(options.relay) });
+  const handlerEvents = options.handlerEvents ?? OUTBOX_DEFAULTS.handlerEvents;
+  if (!['outbox', 'broker', 'reject'].includes(handlerEvents)) throw new InvalidOptionException('handlerEvents', "'outbox', 'broker' or 'reject'", handlerEvents);
+  return Object.freeze({
+    dataSource,
+    tableName,
+    codec,
+    notify: options.notify ?? OUTBOX_DEFAULTS.notify,
+    handlerEvents,
+    relay: resolveOutboxRelayOptions(options.relay),
+  });
 }
 
 /**

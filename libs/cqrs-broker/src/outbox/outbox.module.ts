@@ -2,7 +2,9 @@ import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBoots
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
+import { EventEmitter } from '../events/event-emitter.js';
 import { EventSerializer } from '../events/event-serializer.js';
+import { handlerEventsRoute } from './handler-events-route.js';
 import { OutboxAdmin } from './outbox-admin.js';
 import { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
 import { createOutboxDialect } from './outbox-dialect.factory.js';
@@ -88,12 +90,17 @@ export class OutboxModule extends OutboxConfigurableModule implements OnModuleIn
     @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
     private readonly commits: OutboxCommitSubscriber,
     private readonly relay: OutboxRelay,
+    private readonly repository: OutboxRepository,
+    private readonly emitter: EventEmitter,
   ) {
     super();
   }
 
   onModuleInit(): void {
     this.commits.attach();
+    if (this.options.handlerEvents !== 'broker') {
+      this.emitter.useIntegrationEventRoute(handlerEventsRoute(this.options.handlerEvents, this.options.dataSource, this.repository));
+    }
   }
 
   onApplicationBootstrap(): void {
