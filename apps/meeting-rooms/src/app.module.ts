@@ -2,14 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConditionalModule, ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
 import { createMessageBroker, isInMemoryBroker } from '../../shared/src/broker.factory.js';
 import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
-import { databaseOptions } from '../../shared/src/database-options.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
 import { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
-import { outboxEntity, outboxModule } from './config/outbox.config.js';
+import { databaseModule } from './config/database.config.js';
+import { outboxModule } from './config/outbox.config.js';
 import { HealthController } from './health/health.controller.js';
 import { MEETING_ENTITIES, MeetingsModule } from './meetings/meetings.module.js';
 
@@ -29,14 +28,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(MeetingRoomsEnvironment) }),
-        TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => {
-            const database = databaseOptions(config.get('DATABASE_URL', { infer: true }));
-            const consumerEntities = isInMemoryBroker(config.get('BROKER_URL', { infer: true })) ? MEETING_NOTIFICATIONS_ENTITIES : [];
-            return { ...database, entities: [...MEETING_ENTITIES, outboxEntity(database), ...consumerEntities], synchronize: true };
-          },
-        }),
+        databaseModule((config) => [
+          ...MEETING_ENTITIES,
+          ...(isInMemoryBroker(config.get('BROKER_URL', { infer: true })) ? MEETING_NOTIFICATIONS_ENTITIES : []),
+        ]),
         ScheduleModule.forRoot(),
         CqrsBrokerModule.forRootAsync({
           inject: [ConfigService],

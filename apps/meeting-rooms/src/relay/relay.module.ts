@@ -1,13 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CqrsBrokerModule } from 'nestjs-cqrs-broker';
 import { createMessageBroker } from '../../../shared/src/broker.factory.js';
 import { validateEnvironment } from '../../../shared/src/config/validate-environment.js';
-import { databaseOptions } from '../../../shared/src/database-options.js';
 import { MeetingRoomsEnvironment } from '../config/meeting-rooms.environment.js';
-import { outboxEntity, outboxModule } from '../config/outbox.config.js';
+import { databaseModule } from '../config/database.config.js';
+import { outboxModule } from '../config/outbox.config.js';
 
 /** Only what relaying needs: the database, the broker and the outbox (used by `npm run relay` and `npm run outbox`). */
 @Module({})
@@ -18,13 +17,7 @@ export class RelayModule {
       module: RelayModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment(MeetingRoomsEnvironment) }),
-        TypeOrmModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => {
-            const database = databaseOptions(config.get('DATABASE_URL', { infer: true }));
-            return { ...database, entities: [outboxEntity(database)], synchronize: true };
-          },
-        }),
+        databaseModule(),
         ScheduleModule.forRoot(),
         CqrsBrokerModule.forRootAsync({
           inject: [ConfigService],
