@@ -4,6 +4,8 @@ import type { EventMap } from './events/event-map.js';
 import type { NotificationEvent } from './events/notification-event.js';
 import type { Middleware } from './middleware/middleware.interface.js';
 import type { RequestMap } from './requests/request-map.js';
+import type { WireFormatOption } from './events/wire/wire-format.js';
+import type { NaiveTimestampZone } from './events/wire/wire-timestamp.js';
 
 /**
  * Options of `CqrsBrokerModule.forRoot` / `forRootAsync`.
@@ -32,4 +34,22 @@ export interface CqrsBrokerModuleOptions {
    * handler in this app. Classes named by `@HandlesEvent` are registered anyway.
    */
   integrationEvents?: ReadonlyArray<Type<NotificationEvent<any>>>;
+  /**
+   * The layout events are written in: `'python-cqrs'` (python-cqrs 1.0+), or
+   * `'python-cqrs-0.0'` (the envelope of python-cqrs 0.0.x), for all topics or
+   * per topic (`{ default, topics: { name: format } }`). Both refuse an event
+   * id that is not a UUID. Reading recognizes every python-cqrs generation
+   * whatever this says.
+   * @default 'python-cqrs'
+   */
+  wireFormat?: WireFormatOption;
+  /**
+   * The zone a received `event_timestamp` without a zone is read in:
+   * `'UTC'`, `'local'`, an offset like `'+09:00'`, or an IANA name like
+   * `'Asia/Tokyo'`. python-cqrs's default timestamp is the producer's naive
+   * local time, so set this to the producers' zone. Timestamps we write
+   * always carry a zone (`Z`).
+   * @default 'UTC'
+   */
+  naiveTimestampZone?: NaiveTimestampZone;
 }

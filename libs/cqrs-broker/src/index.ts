@@ -19,6 +19,12 @@ export { EventMap } from './events/event-map.js';
 export { EventEmitter } from './events/event-emitter.js';
 export { EventMediator } from './events/event-mediator.js';
 export { EventSerializer, type WireEvent } from './events/event-serializer.js';
+export { WIRE_FORMATS, DEFAULT_WIRE_FORMAT, type WireFormat, type WireFormatOption } from './events/wire/wire-format.js';
+export { WireReader, type DecodedWireEvent } from './events/wire/wire-reader.js';
+export { writeWireEvent, writeBody, writeEnvelope, type PythonCqrsBody, type PythonCqrsEnvelope } from './events/wire/wire-writer.js';
+export { wireInfoOf, type WireInfo } from './events/wire/wire-info.js';
+export { canonicalUuid } from './events/wire/event-id.js';
+export { formatWireTimestamp, DEFAULT_NAIVE_TIMESTAMP_ZONE, type WireTimestamp, type NaiveTimestampZone } from './events/wire/wire-timestamp.js';
 export { IntegrationEventRegistry } from './events/integration-event-registry.js';
 
 export type { Middleware, MiddlewareContext, NextFunction } from './middleware/middleware.interface.js';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../brokers/broker-message.js';
@@ -7,6 +7,12 @@ import { IntegrationEventRegistry } from './integration-event-registry.js';
 import { MalformedEventException } from '../errors/malformed-event.exception.js';
 import { UnserializableEventException } from '../errors/unserializable-event.exception.js';
 import { NotificationEvent } from './notification-event.js';
+import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
+import type { CqrsBrokerModuleOptions } from '../cqrs-broker-options.interface.js';
+import { resolveWireFormat, type WireFormat } from './wire/wire-format.js';
+import { attachWireInfo } from './wire/wire-info.js';
+import { WireReader } from './wire/wire-reader.js';
+import { writeBody, writeWireEvent } from './wire/wire-writer.js';
 
 /**
  * The wire shape of a notification/ECST event: python-cqrs's field names, so
@@ -15,14 +21,12 @@ import { NotificationEvent } from './notification-event.js';
  */
 export interface WireEvent {
   event_id: string;
-  /** ISO 8601. python-cqrs may send it without a zone; that is read as UTC. */
+  /** ISO 8601. python-cqrs may send it without a zone; that is read in `naiveTimestampZone` (default UTC). */
   event_timestamp: string;
   event_name: string;
   topic: string;
   payload: unknown;
 }
-
-const ZONE_SUFFIX = /(Z|[+-]\d\d:?\d\d)$/i;
 
 /**
  * The one place that knows the wire format: event ⇄ python-cqrs JSON ⇄ bytes.
@@ -30,16 +34,20 @@ const ZONE_SUFFIX = /(Z|[+-]\d\d:?\d\d)$/i;
  */
 @Injectable()
 export class EventSerializer {
-  constructor(private readonly registry: IntegrationEventRegistry) {}
+  private readonly reader: WireReader;
+  private readonly formatFor: (topic: string) => WireFormat;
 
+  constructor(
+    private readonly registry: IntegrationEventRegistry,
+    @Optional() @Inject(CQRS_BROKER_OPTIONS) options: Pick<CqrsBrokerModuleOptions, 'wireFormat' | 'naiveTimestampZone'> = {},
+  ) {
+    this.reader = new WireReader(options.naiveTimestampZone);
+    this.formatFor = resolveWireFormat(options.wireFormat);
+  }
+
+  /** The `'python-cqrs'` body of an event. Throws {@link UnserializableEventException} for a non-UUID event id. */
   toWire(event: NotificationEvent<unknown>): WireEvent {
-    return {
-      event_id: event.eventId,
-      event_timestamp: event.eventTimestamp.toISOString(),
-      event_name: event.eventName,
-      topic: event.topic,
-      payload: event.payload,
-    };
+    return writeBody(event);
   }
 
   /** Serializes an event into the message every broker sends. Throws {@link UnserializableEventException}. */
@@ -50,9 +58,10 @@ export class EventSerializer {
         'only NotificationEvent and ECSTEvent instances go to a broker',
       );
     }
+    const wire = writeWireEvent(event, this.formatFor(event.topic));
     let json: string | undefined;
     try {
-      json = JSON.stringify(this.toWire(event));
+      json = JSON.stringify(wire);
     } catch (error) {
       throw new UnserializableEventException(event.eventName, error);
     }
@@ -89,51 +98,37 @@ export class EventSerializer {
   }
 
   async fromWire(raw: unknown, headers: Readonly<Record<string, string>> = {}, key?: string): Promise<NotificationEvent<unknown>> {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new MalformedEventException('body is not a JSON object');
-    }
-    const wire = raw as Partial<WireEvent>;
-    for (const field of ['event_id', 'event_name', 'topic'] as const) {
-      if (typeof wire[field] !== 'string' || wire[field] === '') {
-        throw new MalformedEventException(`field "${field}" is missing or not a string`);
-      }
-    }
-    if (!('payload' in wire)) throw new MalformedEventException('field "payload" is missing');
-    const registered = this.registry.get(wire.event_name!);
-    if (!registered) throw new MalformedEventException(`unknown event name "${wire.event_name}"`);
+    const wire = this.reader.read(raw);
+    const registered = this.registry.get(wire.eventName);
+    if (!registered) throw new MalformedEventException(`unknown event name "${wire.eventName}"`);
 
-    const timestamp = this.parseTimestamp(wire.event_timestamp);
+    const sentTimestamp = this.reader.timestamp(wire);
+    const timestamp = sentTimestamp?.date ?? new Date();
     let payload = wire.payload;
     const payloadType = registered.contract.payload;
     if (payloadType) {
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-        throw new MalformedEventException(`payload of "${wire.event_name}" is not an object`);
+        throw new MalformedEventException(`payload of "${wire.eventName}" is not an object`);
       }
       payload = plainToInstance(payloadType, payload);
       const errors = await validate(payload as object, { forbidUnknownValues: false });
       if (errors.length) {
         throw new MalformedEventException(
-          `payload of "${wire.event_name}" failed validation: ${formatValidationErrors(errors).join('; ')}`,
+          `payload of "${wire.eventName}" failed validation: ${formatValidationErrors(errors).join('; ')}`,
         );
       }
     }
     // Built without calling the subclass constructor: the wire data is the whole state.
-    return Object.assign(Object.create(registered.type.prototype), {
-      eventId: wire.event_id,
+    // The 0.0.x envelope has no topic: the registered contract's topic stands in.
+    const event = Object.assign(Object.create(registered.type.prototype), {
+      eventId: wire.eventId,
       eventTimestamp: timestamp,
-      eventName: wire.event_name,
-      topic: wire.topic,
+      eventName: wire.eventName,
+      topic: wire.topic ?? registered.contract.topic,
       payload,
       key,
       headers,
     });
-  }
-
-  private parseTimestamp(value: unknown): Date {
-    if (value === undefined || value === null) return new Date();
-    if (typeof value !== 'string') throw new MalformedEventException('field "event_timestamp" is not a string');
-    const date = new Date(ZONE_SUFFIX.test(value) ? value : `${value}Z`);
-    if (Number.isNaN(date.getTime())) throw new MalformedEventException(`field "event_timestamp" is not a date: "${value}"`);
-    return date;
+    return attachWireInfo(event, { ...wire.info, ...(sentTimestamp ? { eventTimestamp: sentTimestamp } : {}) });
   }
 }
