@@ -10,6 +10,7 @@ import {
   EventCascadeLimitException,
   EventSerializer,
   IntegrationEvent,
+  IntegrationEventOutsideOutboxException,
   IntegrationEventRegistry,
   InvalidBrokerUrlException,
   InvalidOptionException,
@@ -54,6 +55,7 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new UnsupportedOperationException('emits no events'), base: CqrsBrokerException },
   { error: new UnsupportedDatabaseException('oracle'), base: CqrsBrokerException },
   { error: new InvalidTableNameException('drop table;'), base: CqrsBrokerException },
+  { error: new IntegrationEventOutsideOutboxException(['user_joined']), base: CqrsBrokerException },
   { error: new UnknownOutboxCodecException('zstd', ['none', 'gzip']), base: CqrsBrokerException },
 ];
 
