@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^nestjs-cqrs-broker\/inbox$/, replacement: lib('inbox/index.ts') },
       { find: /^nestjs-cqrs-broker\/kafka$/, replacement: lib('brokers/kafka/index.ts') },
       { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
+      { find: /^nestjs-cqrs-broker\/testing$/, replacement: lib('testing/index.ts') },
     ],
   },
   test: {

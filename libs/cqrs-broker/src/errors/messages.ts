@@ -71,3 +71,16 @@ export const INBOX_ENTITY_NOT_REGISTERED = (tableName: string, entityArgument: s
   `The inbox entity of table "${tableName}" is not in the DataSource: add createInboxEntity(${entityArgument}) to its entities.`;
 export const INBOX_NEEDS_CONSUMER_NAME =
   'Inbox needs a consumer name: call it from a handler run by an event consumer, or pass { consumerName }.';
+
+// Testing kit (nestjs-cqrs-broker/testing)
+export const TESTING_NEEDS_MODULE = (helper: string, module: string) =>
+  `${helper}() found no provider it needs in this app: import ${module} in the module under test.`;
+export const DATABASE_ALREADY_FAILING = 'failDatabase(): this DataSource is already failing; end() that outage before starting another.';
+export const OUTBOX_DRAIN_TIMED_OUT = (timeoutMs: number, pending: number | undefined, lastError: string | undefined) =>
+  `drainOutbox(): the outbox still had ${pending ?? 'unknown'} pending row(s) after ${timeoutMs} ms` +
+  (lastError ? `; the relay's last round failed: ${lastError}` : ' (a retry backoff or a dead relay\'s lease longer than the timeout?)');
+export const OUTBOX_ROWS_WENT_DEAD = (count: number, rows: readonly string[]) =>
+  `drainOutbox(): ${count} outbox row(s) went dead instead of being published (pass { allowDead: true } if the test expects it):\n` +
+  rows.map((row) => `  ${row}`).join('\n');
+export const PUBLISHED_EXPECTATION_FAILED = (wanted: string, expectation: string, matched: number, total: number, listing: string) =>
+  `Expected ${wanted} published ${expectation}; found ${matched}. The broker received ${total} message(s):\n${listing}`;
