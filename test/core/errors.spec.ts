@@ -17,6 +17,7 @@ import {
   InvalidTableNameException,
   MalformedEventException,
   MissingEventContractException,
+  NonRetryableException,
   NotificationEvent,
   RequestHandlerNotFoundException,
   RequestValidationException,
@@ -57,6 +58,7 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new InvalidTableNameException('drop table;'), base: CqrsBrokerException },
   { error: new IntegrationEventOutsideOutboxException(['user_joined']), base: CqrsBrokerException },
   { error: new UnknownOutboxCodecException('zstd', ['none', 'gzip']), base: CqrsBrokerException },
+  { error: new NonRetryableException('room 7 does not exist'), base: CqrsBrokerException },
 ];
 
 describe('the library\'s exceptions', () => {

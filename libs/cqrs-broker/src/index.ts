@@ -41,6 +41,7 @@ export { newTraceparent, childTraceparent, traceIdOf } from './tracing/tracepare
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry/retry-policy.js';
 export { backoffDelay, type Backoff, type BackoffJitter } from './retry/backoff.js';
+export { isTransientFailure, isNonRetryable, type TransientFailureTest } from './retry/transient-failure.js';
 
 export { parseBrokerUrl, type BrokerUrl, type KafkaSaslMechanism } from './brokers/broker-url.js';
 export { redactUrl } from './brokers/redact-url.js';
@@ -50,6 +51,8 @@ export { EVENT_CONSUMER_OPTIONS } from './consumers/event-consumer.module-defini
 export type { EventConsumerModuleOptions } from './consumers/event-consumer-options.interface.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
 export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
+export { MemoryAttemptStore, type AttemptStore } from './consumers/attempt-store.js';
+export { DEFAULT_OUTAGE_POLICY, type OutagePolicy } from './consumers/outage-policy.js';
 export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
 export { DeadLetterHeaders, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/dead-letter.js';
 export { InMemoryEventConsumer, type InMemoryEventConsumerOptions } from './brokers/in-memory-event-consumer.js';

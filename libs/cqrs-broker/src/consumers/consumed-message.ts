@@ -10,9 +10,13 @@ export interface ConsumedMessage {
   readonly headers: Readonly<Record<string, string>>;
   /** Ordering key (Kafka message key), when there is one. */
   readonly key?: string;
-  /** Aborted when the consumer stops: the pipeline stops retrying and reports `stopped`, so the message is not acknowledged. */
+  /**
+   * Aborted when the consumer stops (or, on Kafka, when the partition is
+   * being taken away): the pipeline stops retrying and reports `stopped`, so
+   * the message is not acknowledged.
+   */
   readonly signal?: AbortSignal;
-  /** Called before each retry, e.g. to heartbeat a Kafka consumer group during long backoffs. */
+  /** Called before each retry (handler failure or outage), e.g. to heartbeat a Kafka consumer group during long backoffs. */
   readonly beforeRetry?: () => Promise<void>;
 }
 
@@ -22,6 +26,9 @@ export interface ConsumedMessage {
  * - `dead-letter`: publish it to the dead-letter destination with `reason`
  *   and `attempts` in headers, then acknowledge it.
  * - `stopped`: the consumer is stopping; leave it unacknowledged so it is delivered again.
+ * - `requeue`: not acknowledged and handed back for a later delivery (an
+ *   outage outlasted `outage.maxWaitMs`, or a dead-letter publish failed):
+ *   Kafka reads the partition again from this message, RabbitMQ requeues it.
  * @publicApi
  */
 export type ConsumeOutcome =
@@ -35,4 +42,5 @@ export type ConsumeOutcome =
       readonly eventId?: string;
       readonly eventName?: string;
     }
-  | { readonly status: 'stopped'; readonly attempts: number };
+  | { readonly status: 'stopped'; readonly attempts: number }
+  | { readonly status: 'requeue'; readonly reason: string; readonly attempts: number };

@@ -8,8 +8,10 @@ import { MessageHeaders } from '../brokers/broker-message.js';
 export const DeadLetterHeaders = {
   reason: MessageHeaders.deadLetterReason,
   attempts: MessageHeaders.deliveryAttempts,
-  /** Name of the consumer that gave up on the message. */
+  /** Name of the consumer that gave up on the message: the `EventConsumerModule` name (the one the inbox uses). */
   consumer: 'x-dead-letter-consumer',
+  /** Who shared the message's source: the Kafka group id or the RabbitMQ queue. */
+  group: 'x-dead-letter-group',
   /** When the message was dead-lettered, ISO 8601. */
   deadLetteredAt: 'x-dead-lettered-at',
   originalTopic: 'x-original-topic',
@@ -35,7 +37,7 @@ export interface DeadLetterRoute {
   readonly destination: string;
   /** Where the message came from (topic, partition, offset, exchange…), as {@link DeadLetterHeaders}. */
   readonly originHeaders: Readonly<Record<string, string>>;
-  /** Publishes the original message with `headers`; rejects when the broker did not take it (the message is then not acknowledged). */
+  /** Publishes the original message with `headers`; rejects, within a bound, when the broker did not take it (the message is then handed back unacknowledged). */
   publish(headers: Record<string, string>): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ const MAX_REASON_LENGTH = 1000;
 /** The original headers plus the dead-letter ones (origin, reason, attempts, consumer, time). */
 export function deadLetterHeaders(
   original: Readonly<Record<string, string>>,
-  deadLetter: { reason: string; attempts: number; consumer: string },
+  deadLetter: { reason: string; attempts: number; consumer: string; group: string },
   origin: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return {
@@ -54,6 +56,7 @@ export function deadLetterHeaders(
     [DeadLetterHeaders.reason]: deadLetter.reason.slice(0, MAX_REASON_LENGTH),
     [DeadLetterHeaders.attempts]: String(deadLetter.attempts),
     [DeadLetterHeaders.consumer]: deadLetter.consumer,
+    [DeadLetterHeaders.group]: deadLetter.group,
     [DeadLetterHeaders.deadLetteredAt]: new Date().toISOString(),
   };
 }

@@ -1,4 +1,7 @@
+import type { Backoff } from '../retry/backoff.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { TransientFailureTest } from '../retry/transient-failure.js';
+import type { AttemptStore } from './attempt-store.js';
 
 /**
  * Options of `EventConsumerModule.forRoot` / `forRootAsync`. Which broker is
@@ -8,16 +11,35 @@ import type { RetryPolicy } from '../retry/retry-policy.js';
  */
 export interface EventConsumerModuleOptions {
   /**
-   * This service's consumer name: logged with every failure, written on dead
-   * letters, and (with the event id) the inbox key, so two services reading
-   * one topic each handle every event once. Keep it stable across deploys.
+   * This service's consumer name, owned here and used everywhere: every log
+   * line of the pipeline and the transports starts with it, dead letters
+   * carry it in `x-dead-letter-consumer`, and (with the event id) it keys the
+   * inbox and the attempt counts, so two services reading one topic each
+   * handle every event once. Independent of the Kafka group id or RabbitMQ
+   * queue name. Keep it stable across deploys.
    */
   name: string;
   /**
-   * Bounded retry with exponential backoff before a message is dead-lettered.
-   * @default DEFAULT_RETRY_POLICY
+   * Bounded retry with exponential backoff of a failing handler before the
+   * message is dead-lettered. Transient infrastructure failures do not spend
+   * these attempts (see `outage`); a `NonRetryableException` spends none.
+   * @default DEFAULT_RETRY_POLICY (5 attempts, 200 ms doubling)
    */
   retry?: Partial<RetryPolicy>;
+  /**
+   * How the consumer waits out an outage of its database or broker.
+   * @default DEFAULT_OUTAGE_POLICY (up to 10 min per message, 500 ms to 15 s between retries, `isTransientFailure`)
+   */
+  outage?: { maxWaitMs?: number; backoff?: Partial<Backoff>; isTransient?: TransientFailureTest };
+  /**
+   * Where attempts are counted across deliveries. The default forgets on
+   * restart; `new InboxAttemptStore(dataSource)` (from
+   * `nestjs-cqrs-broker/inbox`) keeps the counts in a table, so a message
+   * that crashes the consumer every time still ends in the dead letter after
+   * `retry.maxAttempts` deliveries.
+   * @default new MemoryAttemptStore()
+   */
+  attempts?: AttemptStore;
   /**
    * Largest message body handled, in bytes. A bigger one is dead-lettered at
    * once, unparsed (a multi-megabyte JSON body costs parse time and memory

@@ -44,6 +44,8 @@ export const CqrsBrokerErrorCode = {
   IntegrationEventOutsideOutbox: 'CQRS_BROKER_INTEGRATION_EVENT_OUTSIDE_OUTBOX',
   /** {@link UnknownOutboxCodecException}. */
   UnknownOutboxCodec: 'CQRS_BROKER_UNKNOWN_OUTBOX_CODEC',
+  /** {@link NonRetryableException}. */
+  NonRetryable: 'CQRS_BROKER_NON_RETRYABLE',
 } as const;
 
 /** One of the {@link CqrsBrokerErrorCode} values. @publicApi */

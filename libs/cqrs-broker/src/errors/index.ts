@@ -18,3 +18,4 @@ export { UnsupportedDatabaseException } from './unsupported-database.exception.j
 export { InvalidTableNameException } from './invalid-table-name.exception.js';
 export { UnknownOutboxCodecException } from './unknown-outbox-codec.exception.js';
 export { IntegrationEventOutsideOutboxException } from './integration-event-outside-outbox.exception.js';
+export { NonRetryableException } from './non-retryable.exception.js';

@@ -6,3 +6,12 @@ export { INBOX_DEFAULTS } from './inbox-defaults.js';
 export type { InboxRecord } from './inbox-record.js';
 export { createInboxEntity, type InboxTableOptions } from './inbox.entity.js';
 export { createInboxMigration, CreateInboxTable1760000000000 } from './inbox.migration.js';
+export { InboxAttemptStore } from './inbox-attempt-store.js';
+export {
+  createInboxAttemptsEntity,
+  createInboxAttemptsMigration,
+  CreateInboxAttemptsTable1770000000000,
+  DEFAULT_ATTEMPTS_TABLE,
+  type InboxAttemptRecord,
+  type InboxAttemptsTableOptions,
+} from './inbox-attempts.table.js';

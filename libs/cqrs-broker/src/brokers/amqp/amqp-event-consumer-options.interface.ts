@@ -44,7 +44,8 @@ export interface AmqpEventConsumerOptions {
    */
   readonly queueArguments?: Readonly<Record<string, unknown>>;
   /**
-   * Bound on a dead-letter publish.
+   * Bound on a dead-letter publish (until RabbitMQ confirms it). Past it the
+   * message is nacked with requeue, not acked: it comes back.
    * @default 30_000 (30 s)
    */
   readonly publishTimeoutMs?: number;

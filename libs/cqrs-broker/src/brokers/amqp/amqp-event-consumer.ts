@@ -6,6 +6,7 @@ import { MessageHeaders } from '../broker-message.js';
 import { createAmqpConnection } from './amqp-connection.js';
 import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS } from './amqp-defaults.js';
 import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
+import { withTimeout } from '../../retry/with-timeout.js';
 
 /**
  * A Nest microservice transport that feeds RabbitMQ events to the app's
@@ -19,7 +20,11 @@ import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.int
  * backoff, then the message is published (confirmed) to the dead-letter
  * exchange with `x-dead-letter-reason` and `x-delivery-attempts` and acked;
  * a malformed message goes there at once. Unacked messages of a lost
- * connection are redelivered by the broker.
+ * connection are redelivered by the broker. During an outage of what the
+ * handlers need, the message in progress stays unacked while it is retried
+ * (prefetch bounds what waits behind it); a message handed back (`requeue`:
+ * the outage outlasted its bound, or the dead-letter publish failed) is
+ * nacked with requeue.
  *
  * @example
  * app.connectMicroservice({ strategy: new AmqpEventConsumer({ url: process.env.BROKER_URL!, queue: 'meeting-notifications' }) });
@@ -32,9 +37,11 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   /** Bumped on every new channel: a delivery tag is only valid on the channel that delivered it. */
   private generation = 0;
   private tail: Promise<void> = Promise.resolve();
+  private readonly publishTimeoutMs: number;
 
   constructor(private readonly options: AmqpEventConsumerOptions) {
     super(options.routingKeys);
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
   }
 
   /** A consumer for an `amqp://user:pass@host:port/vhost` URL. */
@@ -64,7 +71,7 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
       name: `cqrs-broker-consumer:${queue}`,
       confirm: true,
       json: false,
-      publishTimeout: this.options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS,
+      publishTimeout: this.publishTimeoutMs,
       setup: async (channel: ConfirmChannel) => {
         this.generation++;
         await channel.assertExchange(exchange, 'topic', { durable: true });
@@ -114,7 +121,8 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
         this.deadLetterRoute(message),
       );
       if (outcome.status === 'stopped') return; // left unacked: the broker redelivers it after we close
-      this.settle(message, generation, 'ack');
+      // requeue: an outage outlasted its bound, or the dead letter could not be published: hand it back.
+      this.settle(message, generation, outcome.status === 'requeue' ? 'requeue' : 'ack');
     } catch (error) {
       // Infrastructure failure (dead-letter publish, transport): hand the message back to the queue.
       this.log.error(`could not finish a message of ${message.fields.routingKey}: ${(error as Error)?.message ?? error}; requeueing it`);
@@ -133,8 +141,13 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
         [DeadLetterHeaders.originalRoutingKey]: routingKey,
         [DeadLetterHeaders.originalTopic]: routingKey,
       },
+      // Confirmed, and bounded: the channel's publishTimeout, and withTimeout in case the wrapper's own bound does not fire.
       publish: async (headers) =>
-        void (await channel.publish(this.deadLetterExchange, routingKey, message.content, { ...message.properties, persistent: true, headers })),
+        void (await withTimeout(
+          channel.publish(this.deadLetterExchange, routingKey, message.content, { ...message.properties, persistent: true, headers, timeout: this.publishTimeoutMs }),
+          this.publishTimeoutMs + 1_000,
+          () => `RabbitMQ dead-letter publish to ${this.deadLetterExchange} not confirmed within ${this.publishTimeoutMs} ms`,
+        )),
     };
   }
 

@@ -10,6 +10,28 @@ export const KAFKA_CLIENT_DEFAULTS: Partial<KafkaConfig> = {
 };
 
 /**
+ * Bounded kafkajs retries of every producer of this package (the relay's
+ * broker and the consumers' dead-letter producer): unbounded ones (the
+ * idempotent default) would keep a timed-out send retrying in the
+ * background, and every retry of the caller would add another one.
+ */
+export const KAFKA_PRODUCER_RETRY = Object.freeze({ retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 });
+
+/** Bound on one publish (the relay's, or a consumer's dead letter): 30 s. */
+export const DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS = 30_000;
+
+/**
+ * Consumer-group timing of `KafkaEventConsumer` unless `consumer` overrides
+ * it: a member that dies without leaving (SIGKILL, power loss) is noticed
+ * after 10 s instead of kafkajs's 30 s. kafkajs has no static membership, so
+ * the session timeout is the recovery time. The consumer heartbeats in the
+ * background while a message is handled, so slow handlers and outage waits
+ * do not lose the group.
+ * @publicApi
+ */
+export const KAFKA_CONSUMER_DEFAULTS = Object.freeze({ sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+
+/**
  * kafkajs client config from a `kafka://` broker URL (see `parseBrokerUrl`):
  * brokers, SSL and SASL; `overrides` win (e.g. a CA in `ssl`).
  *

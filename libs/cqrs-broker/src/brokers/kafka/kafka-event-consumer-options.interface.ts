@@ -21,8 +21,9 @@ export interface KafkaEventConsumerOptions {
    */
   readonly fromBeginning?: boolean;
   /**
-   * Other kafkajs consumer settings (session timeout, max bytes, …).
-   * @default kafkajs's defaults
+   * Other kafkajs consumer settings (session timeout, max bytes, …), over
+   * `KAFKA_CONSUMER_DEFAULTS`.
+   * @default { sessionTimeout: 10_000, heartbeatInterval: 1_000 } (the rest: kafkajs's defaults)
    */
   readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
   /**
@@ -42,6 +43,13 @@ export interface KafkaEventConsumerOptions {
    * @default true
    */
   readonly createTopics?: boolean;
+  /**
+   * Bound on one dead-letter publish (connect included; the producer's own
+   * retries are bounded too). Past it the message is handed back
+   * unacknowledged: the partition reads it again from its offset.
+   * @default 30_000 (30 s)
+   */
+  readonly publishTimeoutMs?: number;
   /**
    * Dead-letter topic of a topic.
    * @default (topic) => `${topic}.DLT`

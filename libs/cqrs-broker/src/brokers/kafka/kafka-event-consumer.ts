@@ -1,7 +1,8 @@
 import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { DEAD_LETTER_TOPIC_SUFFIX, DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
-import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
+import { withTimeout } from '../../retry/with-timeout.js';
+import { DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS, KAFKA_CLIENT_DEFAULTS, KAFKA_CONSUMER_DEFAULTS, KAFKA_PRODUCER_RETRY, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.interface.js';
 
 /**
@@ -15,7 +16,9 @@ import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.i
  * redelivers instead of losing; a failing handler is retried with backoff and
  * then the message goes to `<topic>.DLT` with `x-dead-letter-reason` and
  * `x-delivery-attempts`; malformed messages go there at once. A bad message
- * never stops the consumer.
+ * never stops the consumer. During an outage of what the handlers need the
+ * partition waits on its message (heartbeating, so the group keeps it); a
+ * message handed back (`requeue`) is read again from its offset.
  *
  * @example
  * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name })
@@ -27,10 +30,14 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
   private readonly kafka: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
+  private readonly publishTimeoutMs: number;
+  private readonly heartbeatIntervalMs: number;
 
   constructor(private readonly options: KafkaEventConsumerOptions) {
     super(options.topics);
     this.kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS;
+    this.heartbeatIntervalMs = options.consumer?.heartbeatInterval ?? KAFKA_CONSUMER_DEFAULTS.heartbeatInterval;
   }
 
   /** A consumer for a `kafka://host:port[,host:port]` URL (SASL and SSL from the URL). */
@@ -43,8 +50,9 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
   }
 
   protected async connect(topics: string[]): Promise<void> {
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    this.consumer = this.kafka.consumer({ ...this.options.consumer, groupId: this.options.groupId });
+    // Bounded like the relay's producer: a dead-letter publish during an outage fails within publishTimeoutMs.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: KAFKA_PRODUCER_RETRY, createPartitioner: Partitioners.DefaultPartitioner });
+    this.consumer = this.kafka.consumer({ ...KAFKA_CONSUMER_DEFAULTS, ...this.options.consumer, groupId: this.options.groupId });
     this.consumer.on(this.consumer.events.CONNECT, () => this.setStatus('connected'));
     this.consumer.on(this.consumer.events.DISCONNECT, () => this.setStatus('disconnected'));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
@@ -97,15 +105,50 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
     const signal = this.stopSignal;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || signal.aborted) return;
-      const outcome = await this.consume(
-        { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeHeaders(message.headers), key: message.key?.toString('utf8'), beforeRetry: heartbeat },
-        this.deadLetterRoute(batch.topic, batch.partition, message),
+      const outcome = await this.withHeartbeats(heartbeat, (lost, beat) =>
+        this.consume(
+          { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeHeaders(message.headers), key: message.key?.toString('utf8'), signal: lost, beforeRetry: beat },
+          this.deadLetterRoute(batch.topic, batch.partition, message),
+        ),
       );
-      // Stopping: leave it unresolved, so the group delivers it again.
+      // Stopping, or the partition is being taken away: leave it unresolved, so the group delivers it again.
       if (outcome.status === 'stopped') return;
+      if (outcome.status === 'requeue') {
+        // Read the partition again from this message (later messages of the batch wait, order is kept).
+        this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: message.offset });
+        return;
+      }
       resolveOffset(message.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
+    }
+  }
+
+  /**
+   * Runs `work` while heartbeating the group every `heartbeatInterval`, so a
+   * slow handler or an outage wait does not cost the partition. `lost` is
+   * aborted when a heartbeat says the group is rebalancing (or forgot this
+   * member): the message is then left unresolved for whoever gets the partition.
+   */
+  private async withHeartbeats<T>(heartbeat: () => Promise<void>, work: (lost: AbortSignal, beat: () => Promise<void>) => Promise<T>): Promise<T> {
+    const lost = new AbortController();
+    const beat = async () => {
+      try {
+        await heartbeat();
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'NOT_COORDINATOR_FOR_GROUP') {
+          if (!lost.signal.aborted) this.log.warn(`group ${this.options.groupId} is rebalancing (${type}); leaving the message in progress to be read again`);
+          lost.abort();
+        }
+        // Other heartbeat errors (broker unreachable): the next beat tries again; kafkajs's fetch loop handles the connection.
+      }
+    };
+    const timer = setInterval(() => void beat(), this.heartbeatIntervalMs);
+    try {
+      return await work(lost.signal, beat);
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -119,8 +162,13 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
         [DeadLetterHeaders.originalPartition]: String(partition),
         [DeadLetterHeaders.originalOffset]: message.offset,
       },
-      // A throw here (broker down) fails the batch unresolved: kafkajs retries it, nothing is lost.
-      publish: async (headers) => void (await this.producer!.send({ topic: destination, acks: -1, messages: [{ key: message.key, value: message.value, headers }] })),
+      // Bounded: a rejection (broker down) hands the message back unresolved; the partition reads it again, nothing is lost.
+      publish: async (headers) =>
+        void (await withTimeout(
+          this.producer!.send({ topic: destination, acks: -1, messages: [{ key: message.key, value: message.value, headers }] }),
+          this.publishTimeoutMs,
+          () => `Kafka dead-letter publish to ${destination} not acknowledged within ${this.publishTimeoutMs} ms`,
+        )),
     };
   }
 }

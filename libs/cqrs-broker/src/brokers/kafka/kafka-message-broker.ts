@@ -2,17 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Kafka, Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { BrokerMessage } from '../broker-message.js';
 import type { MessageBroker } from '../message-broker.interface.js';
-import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
+import { DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS, KAFKA_CLIENT_DEFAULTS, KAFKA_PRODUCER_RETRY, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaMessageBrokerOptions } from './kafka-message-broker-options.interface.js';
 import { withTimeout } from '../../retry/with-timeout.js';
-
-const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
-/**
- * Bounded kafkajs retries: unbounded ones (the idempotent default) would keep
- * a timed-out send retrying in the background, and every relay retry would
- * add another one.
- */
-const DEFAULT_RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 };
 
 /**
  * Publishes events to Kafka with an idempotent producer: `acks: -1` (all
@@ -37,12 +29,12 @@ export class KafkaMessageBroker implements MessageBroker {
     const kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
     this.producer = kafka.producer({
       maxInFlightRequests: 1,
-      retry: DEFAULT_RETRY,
+      retry: KAFKA_PRODUCER_RETRY,
       createPartitioner: Partitioners.DefaultPartitioner,
       ...options.producer,
       idempotent: true,
     });
-    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS;
   }
 
   /** A broker for a `kafka://host:port[,host:port]` URL (SASL and SSL from the URL). */

@@ -73,12 +73,12 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
   /** The broker client `unwrap()` returns; `undefined` while not started. */
   protected abstract client(): unknown;
 
-  /** The `EventConsumerModule` consumer name (known once started). */
+  /** The `EventConsumerModule` consumer name, owned by the pipeline (known once started): logs and dead letters use it. */
   protected get consumerName(): string {
     return this.setup?.consumerName ?? this.constructor.name;
   }
 
-  /** Who shares this consumer's messages (Kafka group, RabbitMQ queue), written on dead letters. Default: the consumer name. */
+  /** Who shares this consumer's messages (Kafka group, RabbitMQ queue), written on dead letters as `x-dead-letter-group`. Default: the consumer name. */
   protected get consumerGroup(): string {
     return this.consumerName;
   }
@@ -100,14 +100,26 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
    * Runs the app's consumer pipeline on one message and, when it gives up,
    * publishes the dead letter through `deadLetter`. Resolves with the outcome
    * once the message may be acknowledged (`handled`, `dead-letter`), or
-   * `stopped` (leave it unacknowledged). Rejects when the dead-letter publish
-   * failed: do not acknowledge the message then.
+   * `stopped` (leave it unacknowledged), or `requeue` (hand it back
+   * unacknowledged for a later delivery: an outage outlasted the bound, or
+   * the dead-letter publish failed, e.g. the broker is down). `signal`, when
+   * given, aborts this message's retries like `close()` does.
    */
-  protected async consume(message: Omit<ConsumedMessage, 'signal'>, deadLetter: DeadLetterRoute): Promise<ConsumeOutcome> {
-    const outcome = await this.call<ConsumeOutcome>(CONSUME_EVENT_PATTERN, { ...message, signal: this.stopping.signal });
+  protected async consume(message: ConsumedMessage, deadLetter: DeadLetterRoute): Promise<ConsumeOutcome> {
+    const signal = message.signal ? AbortSignal.any([this.stopping.signal, message.signal]) : this.stopping.signal;
+    const outcome = await this.call<ConsumeOutcome>(CONSUME_EVENT_PATTERN, { ...message, signal });
     if (outcome.status !== 'dead-letter') return outcome;
     const { reason, attempts } = outcome;
-    await deadLetter.publish(deadLetterHeaders(message.headers, { reason, attempts, consumer: this.consumerGroup }, deadLetter.originHeaders));
+    try {
+      await deadLetter.publish(
+        deadLetterHeaders(message.headers, { reason, attempts, consumer: this.consumerName, group: this.consumerGroup }, deadLetter.originHeaders),
+      );
+    } catch (error) {
+      // Bounded by the transport's publish timeout: the message stays unacknowledged and comes back.
+      const failure = `could not dead-letter ${deadLetter.origin} to ${deadLetter.destination} (${(error as Error)?.message ?? error}); handing it back unacknowledged`;
+      this.log.error(failure);
+      return { status: 'requeue', reason: failure, attempts };
+    }
     this.log.warn(`dead-lettered ${deadLetter.origin} to ${deadLetter.destination}: ${reason}`);
     return outcome;
   }
