@@ -20,6 +20,7 @@ import {
   NonRetryableException,
   NotificationEvent,
   RequestHandlerNotFoundException,
+  RequestNotHandledException,
   RequestValidationException,
   TimeoutException,
   UnknownOutboxCodecException,
@@ -42,6 +43,7 @@ class PingHandler {}
 const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...args: never[]) => Error }> = [
   { error: new RequestHandlerNotFoundException('Ping'), base: CqrsBrokerException },
   { error: new DuplicateHandlerException(Ping, PingHandler, PingHandler), base: CqrsBrokerException },
+  { error: new RequestNotHandledException('Ping', ['CachedPingHandler', 'PingHandler']), base: CqrsBrokerException },
   { error: new RequestValidationException('Ping', ['a must be a string']), base: HttpException },
   { error: new MissingEventContractException('Ping', 'Ping needs an event name and a topic'), base: TypeError },
   { error: new MalformedEventException('body is not a JSON object'), base: CqrsBrokerException },

@@ -23,6 +23,20 @@ export interface CqrsBrokerModuleOptions {
    */
   middlewares?: ReadonlyArray<Type<Middleware> | Middleware>;
   /**
+   * One DI scope per send: the request's handler (or stream handler, or chain)
+   * and the event handlers of the domain events it produced, follow-up events
+   * included, are resolved in one Nest DI sub-tree (one `ContextIdFactory`
+   * context id per `RequestMediator.send`/`stream` and per
+   * `EventMediator.send`). A `Scope.REQUEST` provider, such as a unit of work
+   * holding a TypeORM `EntityManager`, is then one instance across all of
+   * them, and a new one for the next send. A transient handler is one
+   * instance per class within the send (as Nest resolves it in one context).
+   * When false, each non-singleton handler call gets its own sub-tree.
+   * Singleton handlers are the same either way.
+   * @default false
+   */
+  scopePerSend?: boolean;
+  /**
    * Where notification and ECST events go. Default: an `InMemoryMessageBroker`.
    * Use `KafkaMessageBroker` (`nestjs-cqrs-broker/kafka`) or
    * `AmqpMessageBroker` (`nestjs-cqrs-broker/amqp`) in production. The module

@@ -6,7 +6,10 @@ export * from './errors/index.js';
 
 export { Request, type RequestResult } from './requests/request.js';
 export type { RequestHandler } from './requests/request-handler.interface.js';
-export { HandlesRequest } from './requests/handles-request.decorator.js';
+export { StreamRequest, type StreamItem } from './requests/stream-request.js';
+export type { StreamRequestHandler } from './requests/stream-request-handler.interface.js';
+export type { ChainedRequestHandler, NextRequestHandler } from './requests/chained-request-handler.interface.js';
+export { HandlesRequest, type HandlesRequestOptions } from './requests/handles-request.decorator.js';
 export { RequestMap } from './requests/request-map.js';
 export { RequestMediator } from './requests/request-mediator.js';
 

@@ -12,6 +12,8 @@ export const CqrsBrokerErrorCode = {
   HandlerNotFound: 'CQRS_BROKER_HANDLER_NOT_FOUND',
   /** {@link DuplicateHandlerException}. */
   DuplicateHandler: 'CQRS_BROKER_DUPLICATE_HANDLER',
+  /** {@link RequestNotHandledException}. */
+  RequestNotHandled: 'CQRS_BROKER_REQUEST_NOT_HANDLED',
   /** {@link RequestValidationException}. */
   RequestValidation: 'CQRS_BROKER_REQUEST_VALIDATION',
   /** {@link MissingEventContractException}. */

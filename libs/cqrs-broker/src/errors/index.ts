@@ -4,6 +4,7 @@ export { ConfigurationException } from './configuration.exception.js';
 export { InvalidOptionException } from './invalid-option.exception.js';
 export { RequestHandlerNotFoundException } from './request-handler-not-found.exception.js';
 export { DuplicateHandlerException } from './duplicate-handler.exception.js';
+export { RequestNotHandledException } from './request-not-handled.exception.js';
 export { RequestValidationException } from './request-validation.exception.js';
 export { MissingEventContractException } from './missing-event-contract.exception.js';
 export { MalformedEventException } from './malformed-event.exception.js';

@@ -9,7 +9,24 @@ export const HANDLER_NOT_FOUND = (requestName: string) =>
   `No handler is bound to request "${requestName}". Decorate its handler with ` +
   `@HandlesRequest(${requestName}) and list it in a module's providers, or bind it in a RequestMap.`;
 export const DUPLICATE_HANDLER = (requestName: string, first: string, second: string) =>
-  `Request "${requestName}" is bound to two handlers: "${first}" and "${second}". A request has exactly one handler.`;
+  `Request "${requestName}" is bound to two handlers: "${first}" and "${second}". A request has exactly one handler, ` +
+  `unless its handlers form a chain: declare @HandlesRequest(${requestName}, { order }) on each, or RequestMap.chain(${requestName}, [...]).`;
+export const REQUEST_NOT_HANDLED = (requestName: string, chain: readonly string[]) =>
+  `Request "${requestName}" went through its whole chain (${chain.join(' → ')}) and no handler handled it: ` +
+  `the last one, ${chain[chain.length - 1]}, passed it on. End the chain with a handler that always answers or throws.`;
+export const CHAIN_ORDER_CLASH = (requestName: string, order: number, first: string, second: string) =>
+  `Request "${requestName}" has two chain handlers with order ${order}: "${first}" and "${second}". Give each its own order.`;
+export const CHAIN_DECLARED_TWICE = (requestName: string) =>
+  `Request "${requestName}" has a chain in a RequestMap and chain handlers decorated with @HandlesRequest(${requestName}, { order }): declare it in one place.`;
+export const CHAIN_INVALID = (requestName: string, reason: string) => `The chain of request "${requestName}" ${reason}.`;
+export const STREAM_REQUEST_CHAINED = (requestName: string) =>
+  `"${requestName}" is a StreamRequest, and a stream has one handler: bind a single StreamRequestHandler, without an order.`;
+export const STREAM_REQUEST_SENT = (requestName: string) =>
+  `"${requestName}" is a StreamRequest: read its items with mediator.stream(request) instead of send.`;
+export const NOT_A_STREAM_REQUEST = (requestName: string) =>
+  `"${requestName}" is not a StreamRequest: send it with mediator.send(request), or make it extend StreamRequest.`;
+export const STREAM_HANDLER_RETURNED_NO_ITERABLE = (handlerName: string, requestName: string) =>
+  `${handlerName}.handle returned no AsyncIterable for "${requestName}", a StreamRequest: write it as an async generator (async *handle).`;
 export const HANDLER_NOT_A_PROVIDER = (handlerName: string) =>
   `${handlerName} is bound as a handler but is not a provider of any module: add it to a module's providers.`;
 export const SINGLETON_HANDLER_WITH_EVENTS = (handlerName: string) =>

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ContextId } from '@nestjs/core';
 import type { BrokerMessage } from '../brokers/broker-message.js';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
 import { HandlerRegistry } from '../discovery/handler-registry.js';
@@ -51,7 +52,12 @@ export class EventEmitter {
     this.route = route;
   }
 
-  async emit(events: readonly object[]): Promise<void> {
+  /**
+   * Routes `events` and the events their handlers produce. With `contextId`
+   * (one scope per send), non-singleton event handlers are resolved in that
+   * DI sub-tree, shared with the request handler that produced the events.
+   */
+  async emit(events: readonly object[], contextId?: ContextId): Promise<void> {
     const outgoing: BrokerMessage[] = [];
     const queue = [...events];
     for (let i = 0; i < queue.length; i++) {
@@ -63,7 +69,7 @@ export class EventEmitter {
       }
       for (const invoker of this.registry.eventInvokersOf(event.constructor)) {
         try {
-          const { events: produced } = await invoker.invoke(event);
+          const { events: produced } = await invoker.invoke(event, contextId);
           if (produced) queue.push(...produced);
         } catch (error) {
           const eventId = (event as { eventId?: string }).eventId ?? 'without id';

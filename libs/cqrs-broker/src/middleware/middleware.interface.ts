@@ -4,7 +4,16 @@ import type { Type } from '@nestjs/common';
 export interface MiddlewareContext {
   readonly kind: 'request' | 'event';
   readonly messageType: Type<object>;
+  /** The handler; for a chain of responsibility, its first handler (the chain is wrapped once, as a whole). */
   readonly handlerType: Type<object>;
+  /**
+   * True for a `StreamRequest`: the chain then runs once, when the stream
+   * opens, and `next` resolves to the handler's `AsyncIterable` before any
+   * item exists. Items and errors raised while iterating go to the consumer
+   * without passing through the middleware; a middleware that needs them
+   * wraps the iterable it got from `next`.
+   */
+  readonly stream?: boolean;
 }
 
 /** Calls the rest of the chain (and finally the handler). @publicApi */
