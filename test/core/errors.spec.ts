@@ -3,7 +3,9 @@ import { HttpException } from '@nestjs/common';
 import * as root from 'nestjs-cqrs-broker';
 import {
   ConfigurationException,
+  CliUsageException,
   ConsumerNotStartedException,
+  DeadLetterReplayException,
   CqrsBrokerErrorCode,
   CqrsBrokerException,
   DuplicateHandlerException,
@@ -13,6 +15,7 @@ import {
   IntegrationEventOutsideOutboxException,
   IntegrationEventRegistry,
   InvalidBrokerUrlException,
+  InvalidDatabaseUrlException,
   InvalidOptionException,
   InvalidTableNameException,
   MalformedEventException,
@@ -61,6 +64,9 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new IntegrationEventOutsideOutboxException(['user_joined']), base: CqrsBrokerException },
   { error: new UnknownOutboxCodecException('zstd', ['none', 'gzip']), base: CqrsBrokerException },
   { error: new NonRetryableException('room 7 does not exist'), base: CqrsBrokerException },
+  { error: new DeadLetterReplayException('dead-letter queue q.dlq does not exist'), base: CqrsBrokerException },
+  { error: new InvalidDatabaseUrlException('oracle://u:***@h/db', 'unknown scheme'), base: CqrsBrokerException },
+  { error: new CliUsageException('unknown option --x'), base: CqrsBrokerException },
 ];
 
 describe('the library\'s exceptions', () => {

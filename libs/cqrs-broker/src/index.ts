@@ -58,5 +58,6 @@ export { MemoryAttemptStore, type AttemptStore } from './consumers/attempt-store
 export { DEFAULT_OUTAGE_POLICY, type OutagePolicy } from './consumers/outage-policy.js';
 export { currentConsumerContext, type ConsumerContext } from './consumers/consumer-context.js';
 export { DeadLetterHeaders, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/dead-letter.js';
+export { ReplayHeaders, type DeadLetter, type DeadLetterFilter, type DeadLetterStore, type RequeueResult } from './consumers/dead-letter-store.js';
 export { InMemoryEventConsumer, type InMemoryEventConsumerOptions } from './brokers/in-memory-event-consumer.js';
 export type { BrokerConsumerStatus } from './consumers/transport/broker-event-consumer.server.js';

@@ -48,6 +48,12 @@ export const CqrsBrokerErrorCode = {
   UnknownOutboxCodec: 'CQRS_BROKER_UNKNOWN_OUTBOX_CODEC',
   /** {@link NonRetryableException}. */
   NonRetryable: 'CQRS_BROKER_NON_RETRYABLE',
+  /** {@link DeadLetterReplayException}. */
+  DeadLetterReplay: 'CQRS_BROKER_DEAD_LETTER_REPLAY',
+  /** {@link InvalidDatabaseUrlException}. */
+  InvalidDatabaseUrl: 'CQRS_BROKER_INVALID_DATABASE_URL',
+  /** {@link CliUsageException}. */
+  CliUsage: 'CQRS_BROKER_CLI_USAGE',
 } as const;
 
 /** One of the {@link CqrsBrokerErrorCode} values. @publicApi */

@@ -20,3 +20,6 @@ export { InvalidTableNameException } from './invalid-table-name.exception.js';
 export { UnknownOutboxCodecException } from './unknown-outbox-codec.exception.js';
 export { IntegrationEventOutsideOutboxException } from './integration-event-outside-outbox.exception.js';
 export { NonRetryableException } from './non-retryable.exception.js';
+export { DeadLetterReplayException } from './dead-letter-replay.exception.js';
+export { InvalidDatabaseUrlException } from './invalid-database-url.exception.js';
+export { CliUsageException } from './cli-usage.exception.js';

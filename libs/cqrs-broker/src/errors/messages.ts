@@ -107,3 +107,12 @@ export const OUTBOX_ROWS_WENT_DEAD = (count: number, rows: readonly string[]) =>
   rows.map((row) => `  ${row}`).join('\n');
 export const PUBLISHED_EXPECTATION_FAILED = (wanted: string, expectation: string, matched: number, total: number, listing: string) =>
   `Expected ${wanted} published ${expectation}; found ${matched}. The broker received ${total} message(s):\n${listing}`;
+
+// Dead letters and the admin CLI
+export const DEAD_LETTER_SOURCE_MISSING = (kind: 'topic' | 'queue', name: string) =>
+  `Dead-letter ${kind} "${name}" does not exist: check the name (Kafka: <topic>.DLT, RabbitMQ: <queue>.dlq) and the broker URL.`;
+export const REQUEUE_TARGET_MISSING = (queue: string) =>
+  `Queue "${queue}" does not exist, so its dead letters cannot be requeued: start its consumer (it declares the queue) first.`;
+export const REQUEUE_NOT_ACCEPTED = (deadLetter: string, target: string, reason: string) =>
+  `Dead letter ${deadLetter} was not requeued to ${target} (${reason}); it stays in the dead letter.`;
+export const INVALID_DATABASE_URL = (redactedUrl: string, reason: string) => `Invalid database URL "${redactedUrl}": ${reason}`;
