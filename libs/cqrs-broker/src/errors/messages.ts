@@ -73,6 +73,8 @@ export const GAVE_UP_ACROSS_DELIVERIES = (attempts: number) =>
   `Handler failed: ${attempts} attempt(s) started in earlier deliveries without finishing (did the consumer crash while handling it?)`;
 
 // Outbox and inbox
+export const OUTBOX_NO_DATA_SOURCE =
+  'OutboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).';
 export const UNSUPPORTED_DATABASE = (type: string) =>
   `The outbox supports postgres, mysql, mariadb and better-sqlite3 data sources, not "${type}".`;
 export const INVALID_TABLE_NAME = (tableName: string) =>

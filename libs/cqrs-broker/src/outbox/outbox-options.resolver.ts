@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { InvalidOptionException } from '../errors/invalid-option.exception.js';
+import { OUTBOX_NO_DATA_SOURCE } from '../errors/messages.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
 import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import { assertOutboxCodec, type OutboxCodec } from './outbox-codec.js';
@@ -31,7 +32,7 @@ export interface ResolvedOutboxOptions {
 export function resolveOutboxOptions(options: OutboxModuleOptions, appDataSource?: DataSource): ResolvedOutboxOptions {
   const dataSource = options.dataSource ?? appDataSource;
   if (!dataSource) {
-    throw new ConfigurationException('OutboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).');
+    throw new ConfigurationException(OUTBOX_NO_DATA_SOURCE);
   }
   const tableName = options.tableName ?? OUTBOX_DEFAULTS.tableName;
   parseTableName(tableName);
