@@ -9,6 +9,7 @@ import {
   EventConsumerModule,
   HandlesEvent,
   IntegrationEvent,
+  type EventConsumerModuleOptions,
   type EventHandler,
   type RetryPolicy,
 } from 'nestjs-cqrs-broker';
@@ -78,12 +79,12 @@ export class ProbeHandler implements EventHandler<ProbeEvent> {
 export async function startConsumer(
   strategy: CustomStrategy['strategy'],
   probe: Probe,
-  options: { name: string; retry?: Partial<RetryPolicy>; imports?: Type<unknown>[] | any[]; providers?: any[] },
+  options: { name: string; retry?: Partial<RetryPolicy>; imports?: Type<unknown>[] | any[]; providers?: any[]; consumer?: Omit<EventConsumerModuleOptions, 'name' | 'retry'> },
 ): Promise<INestMicroservice> {
   @Module({
     imports: [
       CqrsBrokerModule.forRoot({}),
-      EventConsumerModule.forRoot({ name: options.name, retry: options.retry }),
+      EventConsumerModule.forRoot({ name: options.name, retry: options.retry, ...options.consumer }),
       ...(options.imports ?? []),
     ],
     providers: [ProbeHandler, { provide: PROBE, useValue: probe }, ...(options.providers ?? [])],
