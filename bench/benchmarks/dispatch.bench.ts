@@ -2,7 +2,16 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { Command, CommandBus, CommandHandler, CqrsModule, type ICommandHandler } from '@nestjs/cqrs';
 import { IsInt } from 'class-validator';
-import { CqrsBrokerModule, HandlesRequest, Request, RequestMediator, ValidationMiddleware, type RequestHandler } from 'nestjs-cqrs-broker';
+import {
+  CqrsBrokerModule,
+  HandlesRequest,
+  Request,
+  RequestMediator,
+  StreamRequest,
+  ValidationMiddleware,
+  type RequestHandler,
+  type StreamRequestHandler,
+} from 'nestjs-cqrs-broker';
 import type { Benchmark } from '../harness/benchmark.js';
 import { ratioResult } from '../harness/result.js';
 
@@ -29,6 +38,24 @@ class AddRequestHandler implements RequestHandler<AddRequest> {
   }
 }
 
+/** The same sum as a stream of one item: what opening, iterating and closing a stream costs over a send. */
+class AddStreamRequest extends StreamRequest<number> {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+}
+
+@HandlesRequest(AddStreamRequest)
+@Injectable()
+class AddStreamRequestHandler implements StreamRequestHandler<AddStreamRequest> {
+  async *handle(request: AddStreamRequest): AsyncGenerator<number> {
+    yield await add(request.a, request.b);
+  }
+}
+
 class AddCommand extends Command<number> {
   a!: number;
   b!: number;
@@ -46,7 +73,7 @@ class AddCommandHandler implements ICommandHandler<AddCommand> {
   }
 }
 
-@Module({ imports: [CqrsBrokerModule.forRoot({})], providers: [AddRequestHandler] })
+@Module({ imports: [CqrsBrokerModule.forRoot({})], providers: [AddRequestHandler, AddStreamRequestHandler] })
 class MediatorAppModule {}
 
 @Module({ imports: [CqrsBrokerModule.forRoot({ middlewares: [ValidationMiddleware] })], providers: [AddRequestHandler] })
@@ -59,6 +86,7 @@ const MEDIATOR = 'RequestMediator.send';
 const NEST_CQRS = '@nestjs/cqrs CommandBus.execute';
 const DIRECT = 'direct handler call';
 const VALIDATED = 'RequestMediator.send + ValidationMiddleware';
+const STREAM = 'RequestMediator.stream (one item)';
 const GOAL_RATIO = 0.8;
 
 let apps: INestApplicationContext[] = [];
@@ -78,7 +106,7 @@ function check(side: string, sum: number, ops: number): void {
 export const dispatchBenchmark: Benchmark = {
   name: 'dispatch',
   description:
-    'In-process dispatch of one command to a singleton async handler (a + b): RequestMediator.send vs @nestjs/cqrs CommandBus.execute vs an awaited direct call of the same handler; no middleware unless named.',
+    'In-process dispatch of one command to a singleton async handler (a + b): RequestMediator.send vs @nestjs/cqrs CommandBus.execute vs an awaited direct call of the same handler; no middleware unless named. For reference, the same sum as a one-item RequestMediator.stream.',
   packages: ['nestjs-cqrs-broker', '@nestjs/cqrs', '@nestjs/core', 'class-validator'],
   size: { rounds: 21, opsPerRound: 100_000, warmupRounds: 3 },
   sides: [
@@ -116,11 +144,23 @@ export const dispatchBenchmark: Benchmark = {
         check(VALIDATED, sum, ops);
       },
     },
+    {
+      name: STREAM,
+      note: 'for reference: a stream of one item per op (open, one item, close), same sum; @nestjs/cqrs has no streams.',
+      async run(ops) {
+        let sum = 0;
+        for (let i = 0; i < ops; i++) {
+          for await (const n of mediator.stream(new AddStreamRequest(i, 1))) sum += n;
+        }
+        check(STREAM, sum, ops);
+      },
+    },
   ],
   ratios: [
     { numerator: MEDIATOR, denominator: NEST_CQRS },
     { numerator: MEDIATOR, denominator: DIRECT },
     { numerator: VALIDATED, denominator: MEDIATOR },
+    { numerator: STREAM, denominator: MEDIATOR },
   ],
   goal: `RequestMediator.send takes at most ${GOAL_RATIO}× the time of @nestjs/cqrs CommandBus.execute, without middleware.`,
   evaluateGoal(result) {
