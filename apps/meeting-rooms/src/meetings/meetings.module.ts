@@ -7,15 +7,24 @@ import { Meeting } from './entities/meeting.entity.js';
 import { Participant } from './entities/participant.entity.js';
 import { UserJoinedHandler } from './events/user-joined.handler.js';
 import { MeetingsController } from './meetings.controller.js';
+import { ParticipantsStreamController } from './participants-stream.controller.js';
 import { ReadMeetingQueryHandler } from './queries/read-meeting.handler.js';
+import { StreamParticipantsQueryHandler } from './queries/stream-participants.handler.js';
 import { RoomNotifier } from './room-notifier.service.js';
 
 export const MEETING_ENTITIES = [Meeting, Participant, MeetingRoom];
 
 @Module({
   imports: [TypeOrmModule.forFeature(MEETING_ENTITIES)],
-  controllers: [MeetingsController],
-  providers: [JoinMeetingCommandHandler, CloseMeetingRoomCommandHandler, ReadMeetingQueryHandler, UserJoinedHandler, RoomNotifier],
+  controllers: [MeetingsController, ParticipantsStreamController],
+  providers: [
+    JoinMeetingCommandHandler,
+    CloseMeetingRoomCommandHandler,
+    ReadMeetingQueryHandler,
+    StreamParticipantsQueryHandler,
+    UserJoinedHandler,
+    RoomNotifier,
+  ],
   exports: [RoomNotifier],
 })
 export class MeetingsModule {}

@@ -1,0 +1,18 @@
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { StreamRequest } from 'nestjs-cqrs-broker';
+
+export interface ParticipantView {
+  userId: string;
+  /** ISO 8601. */
+  joinedAt: string;
+}
+
+/** A meeting's participants one by one, in the order they joined: a stream, so a large meeting is never loaded at once. */
+export class StreamParticipantsQuery extends StreamRequest<ParticipantView> {
+  @IsString() @IsNotEmpty() @MaxLength(100) readonly meetingId: string;
+
+  constructor(meetingId: string) {
+    super();
+    this.meetingId = meetingId;
+  }
+}
