@@ -24,6 +24,7 @@ export interface InMemoryEventConsumerOptions {
  * so one process produces and consumes with the handlers, retries, dead
  * letters (to `<topic>.DLT` of that broker) and Nest interceptors it would
  * have with Kafka or RabbitMQ: it goes through the same route as they do.
+ * A message handed back (`requeue`) is delivered again at once, before the next one.
  *
  * @example
  * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name })
@@ -44,7 +45,7 @@ export class InMemoryEventConsumer extends BrokerEventConsumer {
     if (!(messageBroker instanceof InMemoryMessageBroker)) throw new ConfigurationException(IN_MEMORY_NEEDS_IN_MEMORY_BROKER);
     const broker = (this.broker = messageBroker);
     // A failed dead-letter publish rejects into the broker, which logs it (nothing to acknowledge in memory).
-    for (const topic of topics) this.unsubscribes.push(broker.subscribe(topic, async (message) => void (await this.handle(broker, message))));
+    for (const topic of topics) this.unsubscribes.push(broker.subscribe(topic, (message) => this.handle(broker, message)));
     this.setStatus('connected');
     this.log.log(`consuming in-memory topics ${topics.join(', ')}`);
   }
@@ -58,16 +59,17 @@ export class InMemoryEventConsumer extends BrokerEventConsumer {
     return this.broker;
   }
 
-  private handle(broker: InMemoryMessageBroker, message: BrokerMessage) {
+  private async handle(broker: InMemoryMessageBroker, message: BrokerMessage): Promise<void> {
     const deadLetterTopic = message.topic + DEAD_LETTER_TOPIC_SUFFIX;
-    return this.consume(
-      { topic: message.topic, body: message.body, headers: message.headers, key: message.key },
-      {
-        origin: `a message of ${message.topic}`,
-        destination: deadLetterTopic,
-        originHeaders: { [DeadLetterHeaders.originalTopic]: message.topic },
-        publish: (headers) => broker.publish([{ ...message, topic: deadLetterTopic, headers }]),
-      },
-    );
+    const route = {
+      origin: `a message of ${message.topic}`,
+      destination: deadLetterTopic,
+      originHeaders: { [DeadLetterHeaders.originalTopic]: message.topic },
+      publish: (headers: Record<string, string>) => broker.publish([{ ...message, topic: deadLetterTopic, headers }]),
+    };
+    // Handed back (an outage outlasted outage.maxWaitMs): deliver it again at once, ahead of the rest, as its broker would.
+    while ((await this.consume({ topic: message.topic, body: message.body, headers: message.headers, key: message.key }, route)).status === 'requeue') {
+      if (this.stopSignal.aborted) return;
+    }
   }
 }

@@ -125,6 +125,8 @@ export class EventConsumerPipeline {
           if (now - outage.since >= this.outage.maxWaitMs) {
             const reason = CONSUMER_OUTAGE_BOUND(now - outage.since, describe(error));
             this.logger.error(`${this.consumerName}: ${what}: ${reason}`);
+            // An outage is not the message's fault: its next delivery starts counting afresh.
+            await this.forget(eventId);
             return { status: 'requeue', reason, attempts: attempt };
           }
           const wait = Math.min(backoffDelay(this.outage.backoff, ++outage.waits), this.outage.maxWaitMs - (now - outage.since));

@@ -16,7 +16,9 @@ export interface OutagePolicy {
    * handed back to the broker unacknowledged (Kafka: the partition reads it
    * again from its offset; RabbitMQ: nack with requeue), an error is logged,
    * and its next delivery waits again: it is never dead-lettered for an
-   * outage.
+   * outage. Its attempt count is cleared then, so the redelivery does not
+   * spend an attempt (unless the count cannot be cleared because the
+   * attempt store's own database is down: then one per redelivery).
    * @default 600_000 (10 min)
    */
   readonly maxWaitMs: number;

@@ -67,7 +67,7 @@ export const CONSUMER_MODULE_MISSING = (consumer: string, pattern: string) =>
   `${consumer} found no handler for "${pattern}": import EventConsumerModule.forRoot({ name }) in the app module.`;
 export const NON_RETRYABLE = (reason: string) => `Not retryable: ${reason}`;
 export const CONSUMER_OUTAGE_BOUND = (waitedMs: number, reason: string) =>
-  `The consumer's infrastructure has been failing for ${Math.round(waitedMs / 1000)} s (outage.maxWaitMs): ` +
+  `The consumer's infrastructure has been failing for ${waitedMs < 10_000 ? `${waitedMs} ms` : `${Math.round(waitedMs / 1000)} s`} (outage.maxWaitMs): ` +
   `handing the message back to the broker unacknowledged, to be delivered again. Last error: ${reason}`;
 export const GAVE_UP_ACROSS_DELIVERIES = (attempts: number) =>
   `Handler failed: ${attempts} attempt(s) started in earlier deliveries without finishing (did the consumer crash while handling it?)`;

@@ -23,8 +23,9 @@ import { withTimeout } from '../../retry/with-timeout.js';
  * connection are redelivered by the broker. During an outage of what the
  * handlers need, the message in progress stays unacked while it is retried
  * (prefetch bounds what waits behind it); a message handed back (`requeue`:
- * the outage outlasted its bound, or the dead-letter publish failed) is
- * nacked with requeue.
+ * the outage outlasted its bound, or the dead-letter publish failed) goes
+ * back to the queue with every prefetched message behind it (nack-all with
+ * requeue), so they come again in queue order.
  *
  * @example
  * app.connectMicroservice({ strategy: new AmqpEventConsumer({ url: process.env.BROKER_URL!, queue: 'meeting-notifications' }) });
@@ -37,6 +38,8 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   /** Bumped on every new channel: a delivery tag is only valid on the channel that delivered it. */
   private generation = 0;
   private tail: Promise<void> = Promise.resolve();
+  /** Bumped when a message is handed back: every delivery before it goes back with it (nackAll) and is skipped here. */
+  private epoch = 0;
   private readonly publishTimeoutMs: number;
 
   constructor(private readonly options: AmqpEventConsumerOptions) {
@@ -91,9 +94,9 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     await this.channel.consume(
       queue,
       (message) => {
-        const generation = this.generation;
+        const [generation, epoch] = [this.generation, this.epoch];
         // One at a time, in delivery order; prefetch only keeps the next ones at hand.
-        this.tail = this.tail.then(() => this.handle(message, generation));
+        this.tail = this.tail.then(() => (epoch === this.epoch ? this.handle(message, generation) : undefined));
       },
       { noAck: false, prefetch: this.options.prefetch ?? 20 },
     );
@@ -154,8 +157,10 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   private settle(message: ConsumeMessage, generation: number, how: 'ack' | 'requeue'): void {
     // A delivery tag of a closed channel is unknown to the new one (acking it would close the channel): the broker redelivers it anyway.
     if (generation !== this.generation || !this.channel) return;
-    if (how === 'ack') this.channel.ack(message);
-    else this.channel.nack(message, false, true);
+    if (how === 'ack') return this.channel.ack(message);
+    // Hand back this message and the prefetched ones behind it together, so RabbitMQ delivers them again in queue order.
+    this.epoch++;
+    this.channel.nackAll(true);
   }
 }
 
