@@ -3,5 +3,5 @@
 import { execFileSync } from 'node:child_process';
 
 const tsc = (project) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' });
-tsc('libs/cqrs-broker/tsconfig.lib.json');
+execFileSync(process.execPath, ['scripts/build-lib.mjs'], { stdio: 'inherit' }); // from a clean libs/cqrs-broker/dist
 tsc('tsconfig.build.json');
