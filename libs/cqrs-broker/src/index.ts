@@ -33,6 +33,8 @@ export { IntegrationEventRegistry } from './events/integration-event-registry.js
 export type { Middleware, MiddlewareContext, NextFunction } from './middleware/middleware.interface.js';
 export { LoggingMiddleware } from './middleware/logging.middleware.js';
 export { ValidationMiddleware } from './middleware/validation.middleware.js';
+export { findUnsafeInput, INPUT_GUARD_DEFAULTS, type InputGuardOptions } from './middleware/input-guard.js';
+export { InputGuardPipe } from './middleware/input-guard.pipe.js';
 
 export { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
 export { MessageHeaders, JSON_CONTENT_TYPE, type BrokerMessage } from './brokers/broker-message.js';

@@ -118,3 +118,10 @@ export const REQUEUE_TARGET_MISSING = (queue: string) =>
 export const REQUEUE_NOT_ACCEPTED = (deadLetter: string, target: string, reason: string) =>
   `Dead letter ${deadLetter} was not requeued to ${target} (${reason}); it stays in the dead letter.`;
 export const INVALID_DATABASE_URL = (redactedUrl: string, reason: string) => `Invalid database URL "${redactedUrl}": ${reason}`;
+
+// Untrusted input (InputGuardPipe, ValidationMiddleware)
+export const INPUT_TOO_DEEP = (path: string, maxDepth: number) => `${path} is nested deeper than ${maxDepth} levels`;
+export const INPUT_RESERVED_KEY = (path: string) => `property ${path} should not exist`;
+export const INPUT_CONTROL_CHARACTER = (path: string) => `${path} must not contain control characters`;
+export const INPUT_KEY_CONTROL_CHARACTER = (path: string) => `${path} must not have keys with control characters`;
+export const INPUT_MALFORMED_UNICODE = (path: string) => `${path} must be well-formed Unicode (no lone surrogates)`;
