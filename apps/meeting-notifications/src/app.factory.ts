@@ -1,9 +1,12 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { redactUrl } from 'nestjs-cqrs-broker';
 import { createConsumerTransport, isInMemoryBroker } from '../../shared/src/broker.factory.js';
 import { applyLogLevel } from '../../shared/src/config/apply-log-level.js';
+import { configureHttpEdge } from '../../shared/src/http/http-edge.js';
+import { UnexpectedErrorFilter } from '../../shared/src/http/unexpected-error.filter.js';
 import { NotificationsAppModule } from './app.module.js';
 import type { NotificationsEnvironment } from './config/notifications.environment.js';
 
@@ -14,12 +17,15 @@ import type { NotificationsEnvironment } from './config/notifications.environmen
  * `listen()` on the result.
  */
 export async function createMeetingNotificationsApp(): Promise<INestApplication> {
-  const app = await NestFactory.create(NotificationsAppModule.forRoot(), {
+  const app = await NestFactory.create<NestExpressApplication>(NotificationsAppModule.forRoot(), {
+    bodyParser: false,
     bufferLogs: true,
     // Throw bootstrap errors to the caller (tests, main.ts) instead of exiting the process.
     abortOnError: false,
   });
   applyLogLevel(app);
+  configureHttpEdge(app);
+  app.useGlobalFilters(new UnexpectedErrorFilter(app.get(HttpAdapterHost).httpAdapter));
   app.enableShutdownHooks();
   const config = app.get<ConfigService<NotificationsEnvironment, true>>(ConfigService);
   const [brokerUrl, group] = [config.get('BROKER_URL', { infer: true }), config.get('CONSUMER_GROUP', { infer: true })];

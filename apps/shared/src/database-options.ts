@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { DATABASE_LOGGING, DatabaseLogger } from './database-logger.js';
 
 /** The schemes DATABASE_URL may start with. */
 export const DATABASE_URL_SCHEMES = ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'] as const;
@@ -10,9 +11,14 @@ export const databaseSchemeOf = (url: string): string => url.slice(0, url.indexO
 
 /**
  * Shared by the sample apps. Turns DATABASE_URL into TypeORM options: `sqlite:<file>` (the embedded
- * default), `postgres://…`, or `mysql://…` / `mariadb://…`.
+ * default), `postgres://…`, or `mysql://…` / `mariadb://…`. Logs through {@link DatabaseLogger}: failed
+ * queries without their parameter values.
  */
 export function databaseOptions(url: string): DataSourceOptions {
+  return { ...connectionOptions(url), logging: DATABASE_LOGGING, logger: new DatabaseLogger() } as DataSourceOptions;
+}
+
+function connectionOptions(url: string): DataSourceOptions {
   const scheme = databaseSchemeOf(url);
   switch (scheme) {
     case 'sqlite': {

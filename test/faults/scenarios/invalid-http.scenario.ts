@@ -15,16 +15,25 @@ const REQUESTS: ReadonlyArray<{ name: string; body: string | Uint8Array<ArrayBuf
   { name: 'body a JSON string', body: JSON.stringify('u-1'), expect: [400] },
   { name: 'body not JSON', body: '{"userId": "u-1"', expect: [400] },
   { name: 'empty body', body: '', expect: [400] },
-  { name: 'text/plain body', body: 'userId=u-1', contentType: 'text/plain', expect: [400, 415] },
+  { name: 'text/plain body', body: 'userId=u-1', contentType: 'text/plain', expect: [415] },
+  { name: 'NUL in userId', body: JSON.stringify({ userId: 'u\u00001' }), expect: [400] },
+  { name: 'NUL in meeting id', body: JSON.stringify({ userId: 'u-1' }), path: 'm%00x', expect: [400] },
+  { name: 'blank meeting id', body: JSON.stringify({ userId: 'u-1' }), path: '%20', expect: [400] },
+  { name: 'blank userId', body: JSON.stringify({ userId: '  ' }), expect: [400] },
+  { name: 'key constructor', body: '{"userId":"u-1","constructor":{"a":1}}', expect: [400] },
+  { name: 'key __proto__', body: '{"userId":"u-1","__proto__":{"a":1}}', expect: [400] },
+  { name: 'JSON 5,000 deep', body: `{"userId":"u-1","x":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`, expect: [400] },
   { name: 'meeting id 101 chars', body: JSON.stringify({ userId: 'u-1' }), path: `m${'x'.repeat(100)}`, expect: [400] },
   { name: '65 kB body', body: JSON.stringify({ userId: 'u-1', pad: 'x'.repeat(65 * 1024) }), expect: [413] },
   { name: '1 MB body', body: JSON.stringify({ userId: 'u'.repeat(1024 * 1024) }), expect: [413] },
   { name: '20 MB body', body: new Uint8Array(20 * 1024 * 1024).fill(97), expect: [413] },
+  { name: '20 MB text/plain body', body: new Uint8Array(20 * 1024 * 1024).fill(97), contentType: 'text/plain', expect: [413] },
 ];
 
 /**
- * 8. Invalid HTTP commands (bad types, missing and extra fields, bodies
- * that are not JSON, huge bodies): each gets 400 or 413, and the outbox
+ * 8. Invalid HTTP commands (bad types, missing, extra and reserved fields,
+ * NUL bytes and blank ids, JSON nested thousands deep, bodies that are not
+ * JSON, huge bodies of any type): each gets 400, 413 or 415, and the outbox
  * (and the participants table) has exactly as many rows after as before.
  * Each request is sent 20 times. Broker-independent: run once.
  */

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 import { OUTBOX_CODECS, type OutboxCodec } from 'nestjs-cqrs-broker/outbox';
 import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
 
@@ -19,4 +19,16 @@ export class MeetingRoomsEnvironment extends SampleEnvironment {
   /** Compression of new outbox rows. */
   @IsIn(OUTBOX_CODECS)
   OUTBOX_CODEC: OutboxCodec = 'none';
+
+  /** Serve the Swagger UI at `/docs`; unset: yes, unless NODE_ENV=production. */
+  @IsOptional()
+  @Transform(({ obj, key }) => (obj[key] === 'true' ? true : obj[key] === 'false' ? false : obj[key]))
+  @IsBoolean({ message: '$property must be true or false' })
+  API_DOCS?: boolean;
+
+  /** A caller sending `Authorization: Bearer <HEALTH_TOKEN>` sees `/health`'s details; unset: nobody does. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: '$property must be at least 16 characters long' })
+  HEALTH_TOKEN?: string;
 }

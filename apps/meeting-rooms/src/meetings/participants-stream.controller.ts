@@ -2,6 +2,8 @@ import { Controller, type MessageEvent, Param, Sse } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequestMediator } from 'nestjs-cqrs-broker';
 import { Observable } from 'rxjs';
+import { ApiInvalidInputResponse } from '../../../shared/src/http/api-responses.decorator.js';
+import { ErrorResponse } from '../../../shared/src/http/error.response.js';
 import { StreamParticipantsQuery } from './queries/stream-participants.query.js';
 
 /** Server-Sent Events over `RequestMediator.stream`. */
@@ -16,7 +18,8 @@ export class ParticipantsStreamController {
     description:
       'One "participant" event per participant ({ userId, joinedAt }), in join order, then one "end" event ({ meetingId, participants: count }).',
   })
-  @ApiNotFoundResponse({ description: 'No such meeting (answered before any event).' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such meeting (answered before any event).' })
+  @ApiInvalidInputResponse()
   streamParticipants(@Param('meetingId') meetingId: string): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       const participants = this.mediator.stream(new StreamParticipantsQuery(meetingId));

@@ -19,9 +19,14 @@ export class SampleEnvironment {
   @IsBrokerUrl()
   BROKER_URL = 'memory://';
 
-  /** `silent` turns Nest's logger off (the e2e tests use it). */
-  @IsIn(['log', 'silent'])
-  LOG_LEVEL: 'log' | 'silent' = 'log';
+  /** `log`: log, warn and error; `debug` adds debug and verbose (one line per handled request); `silent` turns Nest's logger off (the e2e tests use it). */
+  @IsIn(['debug', 'log', 'silent'])
+  LOG_LEVEL: 'debug' | 'log' | 'silent' = 'log';
+
+  /** `production` turns the API docs off unless `API_DOCS=true`; any other value, or none, is development. */
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
 
   /** Where the notifications' `DeliveryLog` appends one line per delivery; unset: nowhere. */
   @IsOptional()

@@ -1,5 +1,5 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Request } from 'nestjs-cqrs-broker';
+import { IsId } from '../is-id.decorator.js';
 
 export interface ClosedRoomView {
   roomId: string;
@@ -8,7 +8,7 @@ export interface ClosedRoomView {
 
 /** Closes a meeting room; announces it once with a `meeting_room_closed` ECST event. */
 export class CloseMeetingRoomCommand extends Request<ClosedRoomView> {
-  @IsString() @IsNotEmpty() @MaxLength(100) readonly roomId: string;
+  @IsId() readonly roomId: string;
 
   constructor(roomId: string) {
     super();

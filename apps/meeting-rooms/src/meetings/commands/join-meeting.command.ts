@@ -1,10 +1,10 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Request } from 'nestjs-cqrs-broker';
+import { IsId } from '../is-id.decorator.js';
 
 /** A user joins a meeting; the meeting is created on first join. */
 export class JoinMeetingCommand extends Request {
-  @IsString() @IsNotEmpty() @MaxLength(100) readonly meetingId: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) readonly userId: string;
+  @IsId() readonly meetingId: string;
+  @IsId() readonly userId: string;
 
   constructor(meetingId: string, userId: string) {
     super();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HandlesRequest, type RequestHandler } from 'nestjs-cqrs-broker';
 import { DataSource } from 'typeorm';
+import { retryRead } from '../../../../shared/src/retry-read.js';
 import { Meeting } from '../entities/meeting.entity.js';
 import { Participant } from '../entities/participant.entity.js';
 import { MeetingNotFoundException } from './meeting-not-found.exception.js';
@@ -11,7 +12,12 @@ import { ReadMeetingQuery, type MeetingView } from './read-meeting.query.js';
 export class ReadMeetingQueryHandler implements RequestHandler<ReadMeetingQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
-  async handle({ meetingId }: ReadMeetingQuery): Promise<MeetingView> {
+  /** A read: retried once on a stale pooled connection. */
+  handle({ meetingId }: ReadMeetingQuery): Promise<MeetingView> {
+    return retryRead(() => this.read(meetingId));
+  }
+
+  private async read(meetingId: string): Promise<MeetingView> {
     const meeting = await this.dataSource.manager.findOneBy(Meeting, { id: meetingId });
     if (!meeting) throw new MeetingNotFoundException(meetingId);
     const participants = await this.dataSource.manager.find(Participant, {

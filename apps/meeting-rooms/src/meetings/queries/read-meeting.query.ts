@@ -1,5 +1,5 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { Request } from 'nestjs-cqrs-broker';
+import { IsId } from '../is-id.decorator.js';
 
 export interface MeetingView {
   meetingId: string;
@@ -8,7 +8,7 @@ export interface MeetingView {
 }
 
 export class ReadMeetingQuery extends Request<MeetingView> {
-  @IsString() @IsNotEmpty() @MaxLength(100) readonly meetingId: string;
+  @IsId() readonly meetingId: string;
 
   constructor(meetingId: string) {
     super();

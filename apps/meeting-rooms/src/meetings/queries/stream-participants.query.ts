@@ -1,5 +1,5 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { StreamRequest } from 'nestjs-cqrs-broker';
+import { IsId } from '../is-id.decorator.js';
 
 export interface ParticipantView {
   userId: string;
@@ -9,7 +9,7 @@ export interface ParticipantView {
 
 /** A meeting's participants one by one, in the order they joined: a stream, so a large meeting is never loaded at once. */
 export class StreamParticipantsQuery extends StreamRequest<ParticipantView> {
-  @IsString() @IsNotEmpty() @MaxLength(100) readonly meetingId: string;
+  @IsId() readonly meetingId: string;
 
   constructor(meetingId: string) {
     super();
