@@ -23,6 +23,8 @@ export const services = [
     name: 'PostgreSQL',
     ...hostPort(urls.POSTGRES_URL),
     start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+    // The outbox's logical-replication relay needs wal_level = logical; the setting takes a restart.
+    configure: configurePostgresWalLevel,
   },
   {
     name: 'MariaDB',
@@ -54,6 +56,37 @@ async function waitFor(service, seconds) {
   return false;
 }
 
+const POSTGRES_RESTART = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart';
+
+/**
+ * Sets `wal_level = logical` on the test PostgreSQL when it is not, and
+ * restarts the cluster the way this machine kind does (the setting is read at
+ * start only). With `dryRun` it only says what it would do. Returns what it did.
+ */
+export async function configurePostgresWalLevel({ log = console.log, dryRun = false } = {}) {
+  const { default: pg } = await import('pg');
+  const query = async (sql) => {
+    const client = new pg.Client({ connectionString: urls.POSTGRES_URL });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const [{ wal_level: walLevel }] = await query('SHOW wal_level');
+  if (walLevel === 'logical') return 'already logical';
+  log(`[services] PostgreSQL has wal_level = ${walLevel}; the logical-replication relay needs logical: ALTER SYSTEM SET wal_level = logical, then ${POSTGRES_RESTART}`);
+  if (dryRun) return 'would set wal_level = logical and restart';
+  await query('ALTER SYSTEM SET wal_level = logical');
+  execSync(POSTGRES_RESTART, { stdio: 'inherit', cwd: root, shell: '/bin/bash' });
+  const postgres = services.find((s) => s.name === 'PostgreSQL');
+  if (!(await waitFor(postgres, 120))) throw new Error(`PostgreSQL did not come back after the restart. Run: ${POSTGRES_RESTART}`);
+  const [{ wal_level: now }] = await query('SHOW wal_level');
+  if (now !== 'logical') throw new Error(`PostgreSQL still has wal_level = ${now} after the restart`);
+  return 'set wal_level = logical and restarted';
+}
+
 /**
  * Makes sure every service answers, starting those that do not. Returns the
  * services this call started itself (so the caller can stop them). Throws,
@@ -62,7 +95,10 @@ async function waitFor(service, seconds) {
 export async function ensureServices({ log = console.log } = {}) {
   const started = [];
   for (const service of services) {
-    if (await reachable(service)) continue;
+    if (await reachable(service)) {
+      await service.configure?.({ log });
+      continue;
+    }
     log(`[services] ${service.name} is not answering on ${service.host}:${service.port}; starting it: ${service.start}`);
     try {
       execSync(service.start, { stdio: 'inherit', cwd: root, shell: '/bin/bash' });
@@ -72,6 +108,7 @@ export async function ensureServices({ log = console.log } = {}) {
     if (!(await waitFor(service, 120))) {
       throw new Error(`${service.name} is still not answering on ${service.host}:${service.port}. Start it with: ${service.start}`);
     }
+    await service.configure?.({ log });
     if (service.ownedByUs) started.push(service);
   }
   return started;

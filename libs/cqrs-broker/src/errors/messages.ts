@@ -90,6 +90,16 @@ export const HANDLER_EVENTS_WRITTEN_LATE = (eventName: string) =>
   "not atomically with the handler's transaction. Add it with OutboxTransaction inside that transaction instead.";
 export const NO_OUTBOX_RELAY = 'OutboxRelayServer found no outbox relay: import OutboxModule.forRoot(...) in the microservice module';
 export const RELAY_SERVER_EMITS_NO_EVENTS = 'OutboxRelayServer emits no events';
+export const OUTBOX_CDC_NEEDS_POSTGRES = (database: string) =>
+  `relay.source 'logical-replication' reads PostgreSQL's write-ahead log; this outbox is on ${database}: use relay.source 'table'.`;
+export const OUTBOX_CDC_WAL_LEVEL = (walLevel: string) =>
+  `relay.source 'logical-replication' needs wal_level = logical, and this PostgreSQL has wal_level = ${walLevel}: ` +
+  'run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL (docs/outbox.md, "Logical replication"), or use relay.source \'table\'.';
+export const OUTBOX_CDC_NO_REPLICATION = (role: string) =>
+  `relay.source 'logical-replication' needs a role that may replicate, and "${role}" may not: ` +
+  `ALTER ROLE "${role}" WITH REPLICATION (as a superuser), or connect as a role that has it.`;
+export const OUTBOX_CDC_PACKAGE_MISSING =
+  "relay.source 'logical-replication' needs the package pg-logical-replication: npm install pg-logical-replication";
 export const INBOX_NO_DATA_SOURCE =
   'InboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).';
 export const INBOX_ENTITY_NOT_REGISTERED = (tableName: string, entityArgument: string) =>

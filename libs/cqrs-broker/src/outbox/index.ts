@@ -1,6 +1,6 @@
 export { OutboxModule } from './outbox.module.js';
 export { OUTBOX_OPTIONS } from './outbox.module-definition.js';
-export type { OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions } from './outbox-options.interface.js';
+export type { OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
 export { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 export type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 export type { ResolvedOutboxOptions, ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
@@ -16,5 +16,5 @@ export { OutboxRelayServer } from './outbox-relay.server.js';
 export { OutboxAdmin } from './outbox-admin.js';
 export type { OutboxStats, DeadOutboxRow } from './outbox.dialect.js';
 export { createOutboxDialect } from './outbox-dialect.factory.js';
-export type { OutboxDialect, OutboxWakeupSource } from './outbox.dialect.js';
+export type { OutboxDialect, OutboxWakeupSource, OutboxChangeStream } from './outbox.dialect.js';
 export { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';

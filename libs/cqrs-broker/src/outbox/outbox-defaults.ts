@@ -1,7 +1,7 @@
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import type { OutboxCodec } from './outbox-codec.js';
-import type { OutboxOrdering, OutboxRelayOptions } from './outbox-options.interface.js';
+import type { OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
 
 /**
  * The values of every outbox default, in one place; what each one means and
@@ -25,5 +25,6 @@ export const OUTBOX_DEFAULTS = Object.freeze({
     purgeBatchSize: 1_000,
     shutdownTimeoutMs: 10_000,
     ordering: 'per-key' as OutboxOrdering,
-  } satisfies Required<Omit<OutboxRelayOptions, 'relayId'>>),
+    source: 'table' as OutboxRelaySource,
+  } satisfies Required<Omit<OutboxRelayOptions, 'relayId' | 'slotName'>>),
 });

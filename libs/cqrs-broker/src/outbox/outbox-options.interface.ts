@@ -15,6 +15,19 @@ import type { OutboxCodec } from './outbox-codec.js';
 export type OutboxOrdering = 'per-key' | 'none';
 
 /**
+ * Where the relay reads new events from. `table`: rows of the outbox table,
+ * claimed with a lease (every database). `logical-replication` (PostgreSQL
+ * only): the write-ahead log, through a logical replication slot; a
+ * transaction's events are written as one transactional logical-decoding
+ * message (`pg_logical_emit_message`), so they cost no table row, no index
+ * entry and no claim. The slot's confirmed position is the relay's only
+ * cursor: the relay publishes, then acknowledges. Needs `wal_level =
+ * logical` and a role with the REPLICATION attribute (docs/outbox.md).
+ * @publicApi
+ */
+export type OutboxRelaySource = 'table' | 'logical-replication';
+
+/**
  * Tuning of the relay. Every field is optional; the values of the defaults
  * live in {@link OUTBOX_DEFAULTS}.
  * @publicApi
@@ -83,6 +96,21 @@ export interface OutboxRelayOptions {
    * @default 'per-key'
    */
   ordering?: OutboxOrdering;
+  /**
+   * Where new events are read from; see {@link OutboxRelaySource}. It also
+   * decides how `OutboxRepository` writes them (a row, or a WAL message), so
+   * writers and relays of one table must agree on it.
+   * @default 'table'
+   */
+  source?: OutboxRelaySource;
+  /**
+   * `logical-replication` only: the replication slot (and publication) the
+   * relays of this table share; created at startup when missing. One relay
+   * streams it at a time; the others wait and take over when it goes away.
+   * Lower-case letters, digits and `_`, at most 63 characters.
+   * @default `cqrs_outbox_<table>` (the table name with other characters as `_`)
+   */
+  slotName?: string;
   /**
    * Name this relay writes in `locked_by` (at most 128 characters).
    * @default `<host>:<pid>:<random>`

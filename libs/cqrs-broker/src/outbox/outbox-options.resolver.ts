@@ -46,7 +46,7 @@ export function resolveOutboxOptions(options: OutboxModuleOptions, appDataSource
     codec,
     notify: options.notify ?? OUTBOX_DEFAULTS.notify,
     handlerEvents,
-    relay: resolveOutboxRelayOptions(options.relay),
+    relay: resolveOutboxRelayOptions(options.relay, tableName),
   });
 }
 
@@ -55,11 +55,12 @@ export function resolveOutboxOptions(options: OutboxModuleOptions, appDataSource
  * result is frozen. Resolving resolved options gives the same values, so a
  * relay built by hand and one built by `OutboxModule` read the same way.
  */
-export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}): ResolvedOutboxRelayOptions {
+export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}, tableName: string = OUTBOX_DEFAULTS.tableName): ResolvedOutboxRelayOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as OutboxRelayOptions;
   const resolved = {
     ...OUTBOX_DEFAULTS.relay,
     relayId: `${hostname().slice(0, 80)}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    slotName: defaultSlotName(tableName),
     ...defined,
     retry: resolveRetryPolicy(options.retry, OUTBOX_DEFAULTS.relay.retry, 'relay.retry'),
   };
@@ -70,6 +71,15 @@ export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}): Res
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new InvalidOptionException(`relay.${key}`, 'zero or more', resolved[key]);
   }
   if (resolved.ordering !== 'per-key' && resolved.ordering !== 'none') throw new InvalidOptionException('relay.ordering', "'per-key' or 'none'", resolved.ordering);
+  if (resolved.source !== 'table' && resolved.source !== 'logical-replication') {
+    throw new InvalidOptionException('relay.source', "'table' or 'logical-replication'", resolved.source);
+  }
+  if (!/^[a-z0-9_]{1,63}$/.test(resolved.slotName)) throw new InvalidOptionException('relay.slotName', 'lower-case letters, digits and _, at most 63', resolved.slotName);
   if (resolved.relayId.length > 128) throw new InvalidOptionException('relay.relayId', 'at most 128 characters', resolved.relayId);
   return Object.freeze(resolved);
+}
+
+/** `cqrs_outbox_<table>`: a valid slot name for any table name, at most 63 characters. */
+function defaultSlotName(tableName: string): string {
+  return `cqrs_outbox_${tableName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 }

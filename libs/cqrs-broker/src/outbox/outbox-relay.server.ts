@@ -23,7 +23,7 @@ export class OutboxRelayServer extends Server implements CustomTransportStrategy
     try {
       this.relays = await this.collectRelays();
       if (!this.relays.length) throw new ConfigurationException(NO_OUTBOX_RELAY);
-      for (const relay of this.relays) relay.start();
+      await Promise.all(this.relays.map((relay) => relay.start()));
       callback();
     } catch (error) {
       callback(error);

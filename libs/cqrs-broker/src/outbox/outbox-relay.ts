@@ -6,8 +6,9 @@ import { sleep } from '../retry/sleep.js';
 import { decodeBody } from './outbox-codec.js';
 import type { OutboxRelayOptions } from './outbox-options.interface.js';
 import { resolveOutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
+import { OutboxStatus } from './outbox-status.js';
 import type { OutboxWakeup } from './outbox-wakeup.js';
-import type { ClaimedOutboxRow, OutboxDialect, OutboxWakeupSource } from './outbox.dialect.js';
+import type { ClaimedOutboxRow, OutboxChangeStream, OutboxDialect, OutboxWakeupSource, PreparedOutboxRow } from './outbox.dialect.js';
 
 /** While a backlog lasts, the loop claims from the start of the table at least once per this many poll intervals. */
 const FROM_START_EVERY_POLLS = 10;
@@ -62,6 +63,14 @@ export interface OutboxRelayDependencies {
  *
  * The loop keeps claiming while batches come back full, then sleeps until the
  * poll interval or a commit wakes it.
+ *
+ * With `source: 'logical-replication'` (PostgreSQL) new events come from the
+ * WAL instead (see `OutboxChangeStream`): one relay streams the slot, in
+ * commit order, publishes each batch and then acknowledges it. An event it
+ * cannot publish at once is stored in the table (pending with its backoff,
+ * or dead) and the stream moves on; so is every later event of a key that
+ * has a pending row, so per-key order holds. The table loop above retries
+ * those rows, and publishes dead rows the admin replays.
  * @publicApi
  */
 export class OutboxRelay {
@@ -84,14 +93,22 @@ export class OutboxRelay {
   private fromStartAt = Number.NEGATIVE_INFINITY;
   /** The mark-published statement of the last batch the loop published, running in the background. */
   private marking?: Promise<void>;
+  private starting?: Promise<void>;
+  /** Change capture: the WAL stream and its loop. */
+  private changes?: OutboxChangeStream;
+  private streamLoop?: Promise<void>;
+  /** Change capture: keys with a pending table row (streamed events of these keys wait behind it), and when they were read. */
+  private keysBehind = new Set<string>();
+  private keysBehindAt = Number.NEGATIVE_INFINITY;
 
   constructor(dependencies: OutboxRelayDependencies) {
     this.dialect = dependencies.dialect;
     this.broker = dependencies.broker;
     this.wakeup = dependencies.wakeup;
     this.jobs = dependencies.jobs;
-    this.options = resolveOutboxRelayOptions(dependencies.options);
-    if (dependencies.listen !== false) this.remoteCommits = this.dialect.createWakeupSource(() => this.wakeup.notify(), this.logger);
+    this.options = resolveOutboxRelayOptions(dependencies.options, dependencies.dialect.tableName);
+    // A change-capture relay is pushed its events by the stream; its table loop only retries, it needs no LISTEN.
+    if (dependencies.listen !== false && this.options.source === 'table') this.remoteCommits = this.dialect.createWakeupSource(() => this.wakeup.notify(), this.logger);
   }
 
   /** The name this relay writes in `locked_by`. */
@@ -107,11 +124,38 @@ export class OutboxRelay {
     return `outbox-purge:${this.dialect.tableName}:${this.relayId}`;
   }
 
-  /** Starts the loop and the retention purge; does nothing if already running. */
-  start(): void {
+  /** True while this relay streams the change-capture slot (`logical-replication`; false on standby and with `table`). */
+  get streaming(): boolean {
+    return this.changes?.streaming ?? false;
+  }
+
+  /**
+   * Starts the loop and the retention purge; does nothing if already running.
+   * With `source: 'table'` it has started when this returns. With
+   * `logical-replication` it first checks the server (rejecting with a
+   * `ConfigurationException` that says what to change) and creates the slot
+   * when missing; the returned promise settles then.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     if (this.loop) return;
+    const { source, slotName, batchSize, pollIntervalMs } = this.options;
+    if (source === 'logical-replication') await this.dialect.prepareChangeCapture(slotName);
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal);
+    if (source === 'logical-replication') {
+      this.changes = this.dialect.createChangeStream({ slotName, batchSize, pollIntervalMs, logger: this.logger });
+      this.streamLoop = this.changes
+        .run((rows) => this.publishStreamed(rows), abort.signal)
+        .catch((error: Error) => this.logger.error(`Outbox relay ${this.relayId} cannot stream slot ${slotName}: ${error.message}`));
+    }
     this.purgeTimer = setInterval(() => void this.purgePublished().catch((e: Error) => this.logger.error(`Outbox purge failed: ${e.message}`)), this.options.purgeIntervalMs);
     this.purgeTimer.unref?.();
     this.jobs?.addInterval(this.purgeJobName, this.purgeTimer);
@@ -124,9 +168,14 @@ export class OutboxRelay {
    * stays leased to a relay that is gone.
    */
   async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     const loop = this.loop;
     if (!loop) return;
     this.abort?.abort();
+    // The stream hands over what it read and acknowledges it before it disconnects.
+    await this.streamLoop;
+    this.streamLoop = undefined;
+    this.changes = undefined;
     if (this.purgeTimer) {
       clearInterval(this.purgeTimer);
       try {
@@ -147,6 +196,7 @@ export class OutboxRelay {
     await this.remoteCommits?.stop();
     await this.purging?.catch(() => undefined);
     this.loop = undefined;
+    this.starting = undefined;
     this.logger.log(`Outbox relay ${this.relayId} stopped`);
   }
 
@@ -264,6 +314,77 @@ export class OutboxRelay {
   }
 
   /**
+   * Change capture: one streamed batch. Events of keys with a pending table
+   * row go to the table behind it; the others are published in one call. If
+   * that publish fails they are stored pending with their first backoff (or
+   * dead with `maxAttempts` 1) for the table loop to retry. Resolving lets
+   * the stream acknowledge the batch, so it throws only when the database
+   * could not store what it must (the stream then replays the batch).
+   */
+  private async publishStreamed(rows: readonly PreparedOutboxRow[]): Promise<void> {
+    const behind = await this.keysWaiting();
+    const queued: PreparedOutboxRow[] = [];
+    const direct: PreparedOutboxRow[] = [];
+    for (const row of rows) (row.key !== null && behind.has(row.key) ? queued : direct).push(row);
+    const sendable: PreparedOutboxRow[] = [];
+    const messages: BrokerMessage[] = [];
+    for (const row of direct) {
+      try {
+        messages.push(await this.toMessage(row));
+        sendable.push(row);
+      } catch (error) {
+        const reason = `unreadable outbox event: ${(error as Error)?.message ?? error}`;
+        this.logger.error(`Outbox event ${row.eventId} is dead: ${reason}`);
+        await this.dialect.insertParked([row], { status: OutboxStatus.dead, attempts: 1, delayMs: 0, error: reason });
+      }
+    }
+    if (sendable.length) {
+      try {
+        await this.broker.publish(messages);
+      } catch (error) {
+        const reason = (error as Error)?.message ?? String(error);
+        const { retry } = this.options;
+        const dead = retry.maxAttempts <= 1;
+        await this.dialect.insertParked(sendable, {
+          status: dead ? OutboxStatus.dead : OutboxStatus.pending,
+          attempts: 1,
+          delayMs: dead ? 0 : backoffDelay(retry, 1),
+          error: reason,
+        });
+        this.holdKeys(sendable);
+        this.logger.warn(`Outbox relay ${this.relayId} could not publish ${sendable.length} streamed events (stored in the table, will retry): ${reason}`);
+      }
+    }
+    if (queued.length) {
+      await this.dialect.insertParked(queued, { status: OutboxStatus.pending, attempts: 0, delayMs: 0, error: null });
+      this.holdKeys(queued);
+      this.wakeup.notify();
+    }
+  }
+
+  /**
+   * Keys whose streamed events must wait behind a pending table row (none
+   * with `ordering: 'none'`). Read from the table at most once per poll
+   * interval, and grown by what this relay stores: a key leaves the set only
+   * once the table has no pending row of it, so the set errs on the side of
+   * waiting.
+   */
+  private async keysWaiting(): Promise<ReadonlySet<string>> {
+    if (this.options.ordering === 'none') return new Set();
+    const now = performance.now();
+    if (now - this.keysBehindAt >= this.options.pollIntervalMs) {
+      this.keysBehind = await this.dialect.pendingKeys();
+      this.keysBehindAt = now;
+    }
+    return this.keysBehind;
+  }
+
+  private holdKeys(rows: readonly PreparedOutboxRow[]): void {
+    if (this.options.ordering === 'none') return;
+    for (const row of rows) if (row.key !== null) this.keysBehind.add(row.key);
+  }
+
+  /**
    * Runs batches until a claim comes back empty; returns how many rows were
    * published. (Not "short": with per-key ordering a claim also comes back
    * short when some rows wait for another relay's batch. With several relays
@@ -295,7 +416,7 @@ export class OutboxRelay {
     return marked;
   }
 
-  private async toMessage(row: ClaimedOutboxRow): Promise<BrokerMessage> {
+  private async toMessage(row: ClaimedOutboxRow | PreparedOutboxRow): Promise<BrokerMessage> {
     return {
       topic: row.topic,
       key: row.key ?? undefined,

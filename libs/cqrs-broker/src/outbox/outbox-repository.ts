@@ -5,6 +5,7 @@ import { EventSerializer } from '../events/event-serializer.js';
 import type { NotificationEvent } from '../events/notification-event.js';
 import { encodeBody, type OutboxCodec } from './outbox-codec.js';
 import type { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
+import type { OutboxRelaySource } from './outbox-options.interface.js';
 import type { OutboxDialect, PreparedOutboxRow } from './outbox.dialect.js';
 
 const LIMITS = { eventId: 128, eventName: 255, topic: 255, key: 255 } as const;
@@ -21,6 +22,8 @@ export class OutboxRepository {
     private readonly codec: OutboxCodec,
     private readonly commits: OutboxCommitSubscriber,
     private readonly notify: boolean,
+    /** `logical-replication`: events go to the WAL only (see `OutboxRelaySource`). */
+    private readonly source: OutboxRelaySource = 'table',
   ) {}
 
   /** The outbox table this repository writes. */
@@ -73,6 +76,11 @@ export class OutboxRepository {
         headers: JSON.stringify(m.headers),
       })),
     );
+    if (this.source === 'logical-replication') {
+      // One WAL message, decoded for the relays' slot at commit: nothing to wake, the stream pushes it.
+      await this.dialect.emit(manager, rows);
+      return;
+    }
     // On PostgreSQL the NOTIFY for other processes' relays rides on the INSERT (one round trip).
     await this.dialect.insert(manager, rows, this.notify);
     this.commits.track(manager.queryRunner);

@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { OUTBOX_CDC_NEEDS_POSTGRES } from '../errors/messages.js';
 import { parseTableName, type OutboxDatabase } from './outbox-database.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
@@ -60,6 +62,42 @@ export interface OutboxStats {
 export interface OutboxWakeupSource {
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The events of committed transactions, read from the database's change log
+ * (relay source `logical-replication`). Exactly one relay streams a slot at a
+ * time; the others wait in {@link run} and take over when it goes away.
+ */
+export interface OutboxChangeStream {
+  /**
+   * Hands batches of events, in commit order, to `onBatch` one at a time,
+   * until `signal` aborts. A batch is acknowledged to the database only
+   * after `onBatch` resolved; when it throws, or the connection breaks, the
+   * stream starts again from the last acknowledged batch (at least once).
+   */
+  run(onBatch: (rows: PreparedOutboxRow[]) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /** True while this process streams the slot (false while it waits as a standby). */
+  readonly streaming: boolean;
+}
+
+/** What {@link OutboxDialect.createChangeStream} needs. */
+export interface OutboxChangeStreamOptions {
+  readonly slotName: string;
+  /** Events handed over per batch, at most (whole transactions: a big one may exceed it). */
+  readonly batchSize: number;
+  /** How often a standby tries the slot, and an idle stream confirms its position. */
+  readonly pollIntervalMs: number;
+  readonly logger: LoggerService;
+}
+
+/** How {@link OutboxDialect.insertParked} stores events the change stream could not publish at once. */
+export interface ParkedState {
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  /** The next attempt at now + this. */
+  readonly delayMs: number;
+  readonly error: string | null;
 }
 
 export interface QueryOutcome {
@@ -315,6 +353,60 @@ export abstract class OutboxDialect {
       total += deleted;
       if (deleted < batchSize) return total;
     }
+  }
+
+  /**
+   * Change capture (relay source `logical-replication`): checks the server
+   * allows it and creates what the relays stream from (slot, publication)
+   * when missing, so events written from now on are kept for them. Throws
+   * `ConfigurationException` naming what to change. Only PostgreSQL can.
+   */
+  async prepareChangeCapture(_slotName: string): Promise<void> {
+    throw new ConfigurationException(OUTBOX_CDC_NEEDS_POSTGRES(this.database));
+  }
+
+  /** Change capture: writes rows into the change log only (no table row), in the caller's transaction. */
+  async emit(_manager: EntityManager, _rows: readonly PreparedOutboxRow[]): Promise<void> {
+    throw new ConfigurationException(OUTBOX_CDC_NEEDS_POSTGRES(this.database));
+  }
+
+  /** Change capture: the stream relays read; see {@link OutboxChangeStream}. */
+  createChangeStream(_options: OutboxChangeStreamOptions): OutboxChangeStream {
+    throw new ConfigurationException(OUTBOX_CDC_NEEDS_POSTGRES(this.database));
+  }
+
+  /**
+   * Stores streamed events as table rows in one statement (autocommit), in
+   * order, for the table claim to retry them (`pending` with a delay) or for
+   * the admin to replay (`dead`). The change stream is never held up by them.
+   */
+  async insertParked(rows: readonly PreparedOutboxRow[], state: ParkedState): Promise<void> {
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const p = this.params();
+      const values = rows.slice(start, start + INSERT_CHUNK).map((row) => {
+        const bound = [row.eventId, row.eventName, row.topic, row.key, row.payload, row.contentType, row.codec, row.headers, state.status, state.attempts].map((v) => p.add(v));
+        return `(${bound.join(', ')}, ${this.nowPlus(p, state.delayMs)}, ${p.add(state.error?.slice(0, ERROR_MAX_LENGTH) ?? null)}, ${this.now})`;
+      });
+      await this.run(
+        `INSERT INTO ${this.table} (event_id, event_name, topic, event_key, payload, content_type, codec, headers, status, attempts, next_attempt_at, last_error, created_at) VALUES ${values.join(', ')}${this.ignoreDuplicateEventId}`,
+        p.values,
+      );
+    }
+  }
+
+  /**
+   * Text ending an INSERT so that a row whose event id is already stored is
+   * skipped: a batch the change stream delivers again after a crash parks
+   * its events once. Empty where change capture is not supported.
+   */
+  protected get ignoreDuplicateEventId(): string {
+    return '';
+  }
+
+  /** The keys that have a pending row: events of these keys wait behind it. */
+  async pendingKeys(): Promise<Set<string>> {
+    const { rows } = await this.run(`SELECT DISTINCT event_key FROM ${this.table} WHERE status = '${OutboxStatus.pending}' AND event_key IS NOT NULL`, []);
+    return new Set(rows.map((r) => r.event_key as string));
   }
 
   /**

@@ -64,7 +64,7 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
       provide: OutboxRepository,
       inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, EventSerializer, OutboxCommitSubscriber],
       useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, serializer: EventSerializer, commits: OutboxCommitSubscriber) =>
-        new OutboxRepository(dialect, serializer, options.codec, commits, options.notify),
+        new OutboxRepository(dialect, serializer, options.codec, commits, options.notify, options.relay.source),
     },
     {
       provide: OutboxTransaction,
@@ -88,6 +88,7 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
 export class OutboxModule extends OutboxConfigurableModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(RESOLVED_OUTBOX_OPTIONS) private readonly options: ResolvedOutboxOptions,
+    @Inject(OUTBOX_DIALECT) private readonly dialect: OutboxDialect,
     private readonly commits: OutboxCommitSubscriber,
     private readonly relay: OutboxRelay,
     private readonly repository: OutboxRepository,
@@ -96,15 +97,17 @@ export class OutboxModule extends OutboxConfigurableModule implements OnModuleIn
     super();
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // Change capture: the slot must exist before the first event is written, or the relays never see it.
+    if (this.options.relay.source === 'logical-replication') await this.dialect.prepareChangeCapture(this.options.relay.slotName);
     this.commits.attach();
     if (this.options.handlerEvents !== 'broker') {
       this.emitter.useIntegrationEventRoute(handlerEventsRoute(this.options.handlerEvents, this.options.dataSource, this.repository));
     }
   }
 
-  onApplicationBootstrap(): void {
-    if (this.options.relay.enabled) this.relay.start();
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.relay.enabled) await this.relay.start();
   }
 
   /** Before the broker and the data source close (their modules do that in onApplicationShutdown). */

@@ -1,7 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { OUTBOX_CDC_NO_REPLICATION, OUTBOX_CDC_WAL_LEVEL } from '../errors/messages.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
-import { OutboxDialect, type ClaimedOutboxRow, type OutboxWakeupSource } from './outbox.dialect.js';
+import { encodeWalMessage } from './outbox-wal-message.js';
+import {
+  OutboxDialect,
+  type ClaimedOutboxRow,
+  type OutboxChangeStream,
+  type OutboxChangeStreamOptions,
+  type OutboxWakeupSource,
+  type PreparedOutboxRow,
+} from './outbox.dialect.js';
+import { PostgresOutboxChangeStream } from './postgres-outbox.change-stream.js';
 import { PostgresOutboxListener } from './postgres-outbox.listener.js';
 import { SqlParams } from './sql-params.js';
 
@@ -93,5 +105,51 @@ export class PostgresOutboxDialect extends OutboxDialect {
   /** LISTEN on the channel {@link insertAndNotify} notifies; PostgreSQL delivers a NOTIFY only if and when its transaction commits. */
   override createWakeupSource(onWake: () => void, logger: LoggerService): OutboxWakeupSource {
     return new PostgresOutboxListener(this.dataSource, this.channel, onWake, logger);
+  }
+
+  /** Prefix of this table's logical-decoding messages; the slot sees every table's (and app's), the relay reads only these. */
+  get messagePrefix(): string {
+    return `cqrs_outbox:${this.tableName}`;
+  }
+
+  protected override get ignoreDuplicateEventId(): string {
+    return ' ON CONFLICT (event_id) DO NOTHING';
+  }
+
+  /**
+   * One transactional logical-decoding message per call, holding every row:
+   * written to the WAL only, decoded for the slot when (and only if) the
+   * transaction commits. No table row, index entry or NOTIFY.
+   */
+  override async emit(manager: EntityManager, rows: readonly PreparedOutboxRow[]): Promise<void> {
+    if (!rows.length) return;
+    await manager.query('SELECT pg_logical_emit_message(true, $1, $2::bytea)', [this.messagePrefix, encodeWalMessage(rows)]);
+  }
+
+  /**
+   * Refuses a server without `wal_level = logical` or a role that may not
+   * replicate, then creates the publication (pgoutput needs one; it lists no
+   * table, the relay reads messages) and the slot when missing. Another
+   * process creating them at the same time is fine.
+   */
+  override async prepareChangeCapture(slotName: string): Promise<void> {
+    const [state] = await this.dataSource.query(
+      `SELECT current_setting('wal_level') AS wal_level, current_user AS role,
+        (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate,
+        EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS has_publication,
+        EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1) AS has_slot`,
+      [slotName],
+    );
+    if (state.wal_level !== 'logical') throw new ConfigurationException(OUTBOX_CDC_WAL_LEVEL(state.wal_level));
+    if (!state.can_replicate) throw new ConfigurationException(OUTBOX_CDC_NO_REPLICATION(state.role));
+    const tolerateDuplicate = (error: { code?: string }) => {
+      if (error?.code !== '42710') throw error;
+    };
+    if (!state.has_publication) await this.dataSource.query(`CREATE PUBLICATION "${slotName}"`).catch(tolerateDuplicate);
+    if (!state.has_slot) await this.dataSource.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slotName]).catch(tolerateDuplicate);
+  }
+
+  override createChangeStream(options: OutboxChangeStreamOptions): OutboxChangeStream {
+    return new PostgresOutboxChangeStream(this.dataSource, this.messagePrefix, options);
   }
 }
