@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^nestjs-cqrs-broker\/kafka$/, replacement: lib('brokers/kafka/index.ts') },
       { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
       { find: /^nestjs-cqrs-broker\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-cqrs-broker\/saga$/, replacement: lib('saga/index.ts') },
     ],
   },
   test: {

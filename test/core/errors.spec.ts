@@ -25,6 +25,9 @@ import {
   RequestHandlerNotFoundException,
   RequestNotHandledException,
   RequestValidationException,
+  SagaConflictException,
+  SagaNotFoundException,
+  SagaNotRegisteredException,
   TimeoutException,
   UnknownOutboxCodecException,
   UnroutableMessageException,
@@ -35,6 +38,7 @@ import {
   type CqrsBrokerError,
 } from 'nestjs-cqrs-broker';
 import { UnknownOutboxCodecException as OutboxUnknownCodecException } from 'nestjs-cqrs-broker/outbox';
+import * as saga from 'nestjs-cqrs-broker/saga';
 import { INVALID_BROKER_URL, MUST_BE } from '../../libs/cqrs-broker/src/errors/messages.js';
 import { resolveRetryPolicy } from '../../libs/cqrs-broker/src/retry/retry-policy.js';
 import { withTimeout } from '../../libs/cqrs-broker/src/retry/with-timeout.js';
@@ -67,6 +71,9 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new DeadLetterReplayException('dead-letter queue q.dlq does not exist'), base: CqrsBrokerException },
   { error: new InvalidDatabaseUrlException('oracle://u:***@h/db', 'unknown scheme'), base: CqrsBrokerException },
   { error: new CliUsageException('unknown option --x'), base: CqrsBrokerException },
+  { error: new SagaNotRegisteredException('book-meeting'), base: CqrsBrokerException },
+  { error: new SagaNotFoundException('b7c1'), base: CqrsBrokerException },
+  { error: new SagaConflictException('saga b7c1 is completed: only a failed saga can be retried', 'b7c1'), base: CqrsBrokerException },
 ];
 
 describe('the library\'s exceptions', () => {
@@ -112,6 +119,10 @@ describe('the library\'s exceptions', () => {
 
   it('are exported once: /outbox re-exports the same class as the root', () => {
     expect(OutboxUnknownCodecException).toBe(UnknownOutboxCodecException);
+  });
+
+  it('are exported once: /saga re-exports the same classes as the root', () => {
+    expect([saga.SagaNotRegisteredException, saga.SagaNotFoundException, saga.SagaConflictException]).toEqual([SagaNotRegisteredException, SagaNotFoundException, SagaConflictException]);
   });
 });
 

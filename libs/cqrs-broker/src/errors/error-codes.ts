@@ -54,6 +54,12 @@ export const CqrsBrokerErrorCode = {
   InvalidDatabaseUrl: 'CQRS_BROKER_INVALID_DATABASE_URL',
   /** {@link CliUsageException}. */
   CliUsage: 'CQRS_BROKER_CLI_USAGE',
+  /** {@link SagaNotRegisteredException}. */
+  SagaNotRegistered: 'CQRS_BROKER_SAGA_NOT_REGISTERED',
+  /** {@link SagaNotFoundException}. */
+  SagaNotFound: 'CQRS_BROKER_SAGA_NOT_FOUND',
+  /** {@link SagaConflictException}. */
+  SagaConflict: 'CQRS_BROKER_SAGA_CONFLICT',
 } as const;
 
 /** One of the {@link CqrsBrokerErrorCode} values. @publicApi */

@@ -135,3 +135,35 @@ export const INPUT_RESERVED_KEY = (path: string) => `property ${path} should not
 export const INPUT_CONTROL_CHARACTER = (path: string) => `${path} must not contain control characters`;
 export const INPUT_KEY_CONTROL_CHARACTER = (path: string) => `${path} must not have keys with control characters`;
 export const INPUT_MALFORMED_UNICODE = (path: string) => `${path} must be well-formed Unicode (no lone surrogates)`;
+
+// Sagas (nestjs-cqrs-broker/saga)
+export const SAGA_NO_DATA_SOURCE =
+  'SagaModule needs a DataSource: pass { dataSource }, or register one as the app\'s DataSource (TypeOrmModule.forRoot).';
+export const SAGA_NOT_REGISTERED = (saga: string) =>
+  `Saga "${saga}" is not registered: decorate its class with @DefineSaga({ name, steps }) and list it in a module's providers or in SagaModule's sagas.`;
+export const SAGA_NOT_DEFINED = (className: string) => `${className} has no saga definition: decorate it with @DefineSaga({ name, steps }).`;
+export const SAGA_NAME_TAKEN = (name: string, first: string, second: string) => `Saga name "${name}" is declared by two classes: ${first} and ${second}.`;
+export const SAGA_INVALID = (saga: string, reason: string) => `Saga "${saga}" ${reason}.`;
+export const SAGA_STEP_NOT_A_PROVIDER = (saga: string, step: string) =>
+  `Step ${step} of saga "${saga}" is not a provider of any module: add it to a module's providers.`;
+export const SAGA_NOT_FOUND = (id: string) => `No saga with id "${id}" is in the saga log.`;
+export const SAGA_ID_TAKEN = (id: string, existing: string, wanted: string) =>
+  `Saga id "${id}" is taken by a "${existing}" saga; it cannot start a "${wanted}" saga.`;
+export const SAGA_LOST_RACE = (id: string, step: string) =>
+  `Saga "${id}" changed while its step "${step}" ran (another worker took it over after the lease ran out): this worker's step transaction rolled back.`;
+export const SAGA_WRONG_STATE = (id: string, state: string, action: string, allowed: string) =>
+  `Saga "${id}" is ${state}: only a saga that is ${allowed} can be ${action}.`;
+export const SAGA_EMIT_WITHOUT_OUTBOX = (step: string) =>
+  `Step ${step} emits events, but no outbox is available: import OutboxModule (or pass { outbox } to the executor built by hand).`;
+export const SAGA_STEP_FAILED = (step: string, attempts: number, error: string) => `Step "${step}" failed after ${attempts} attempt(s): ${error}`;
+export const SAGA_STEP_INTERRUPTED = (step: string, attempts: number) =>
+  `Step "${step}" was interrupted (its worker stopped or crashed) on its last allowed attempt (${attempts}).`;
+export const SAGA_COMPENSATION_FAILED = (step: string, attempts: number, error: string) =>
+  `Compensation of step "${step}" failed after ${attempts} attempt(s), so the saga needs a human: ${error}`;
+export const SAGA_COMPENSATION_INTERRUPTED = (step: string, attempts: number) =>
+  `Compensation of step "${step}" was interrupted on its last allowed attempt (${attempts}), so the saga needs a human.`;
+export const SAGA_RECOVERY_LIMIT = (attempts: number, state: string) =>
+  `Recovery gave up after ${attempts} attempt(s) to resume the saga (it was ${state}): its workers kept stopping on it, so it needs a human.`;
+export const SAGA_STALE = (ageMs: number, staleAfterMs: number) =>
+  `The saga was interrupted ${Math.round(ageMs / 1000)} s ago, longer than recovery.staleAfterMs (${staleAfterMs} ms): compensated instead of resumed.`;
+export const SAGA_COMPENSATION_REQUESTED = 'Compensation requested by an admin.';

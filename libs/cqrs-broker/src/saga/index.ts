@@ -1,0 +1,17 @@
+export { Saga, DefineSaga, type SagaDefinition, type SagaType, type SagaContextOf } from './saga.js';
+export type { SagaStep, SagaStepContext, SagaStepBinding, SagaStepEntry, SagaStepType } from './saga-step.interface.js';
+export { SagaState, SagaStepStatus } from './saga-state.js';
+export type { SagaSnapshot, SagaStepRecord } from './saga-record.js';
+export { SagaModule } from './saga.module.js';
+export { SAGA_OPTIONS } from './saga.module-definition.js';
+export type { SagaModuleOptions, SagaRecoveryOptions } from './saga-options.interface.js';
+export { SAGA_DEFAULTS } from './saga-defaults.js';
+export { resolveSagaOptions, type ResolvedSagaOptions, type ResolvedSagaRecoveryOptions } from './saga-options.resolver.js';
+export { SagaMediator, type SagaStartOptions } from './saga-mediator.js';
+export { SagaExecutor, type SagaExecutorDependencies, type SagaDriveResult } from './saga-executor.js';
+export { SagaLog, type SagaListQuery } from './saga-log.js';
+export { compileSaga, type CompiledSaga, type CompiledSagaStep } from './compiled-saga.js';
+export { createSagaLogEntity, createSagaLogMigration, type SagaLogRecord, type SagaLogTableOptions } from './saga-table.js';
+export { SagaNotRegisteredException } from '../errors/saga-not-registered.exception.js';
+export { SagaNotFoundException } from '../errors/saga-not-found.exception.js';
+export { SagaConflictException } from '../errors/saga-conflict.exception.js';

@@ -1,0 +1,67 @@
+import { Inject, Module, type BeforeApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { OutboxRepository } from '../outbox/outbox-repository.js';
+import { SagaExecutor } from './saga-executor.js';
+import { SagaLog } from './saga-log.js';
+import { SagaMediator } from './saga-mediator.js';
+import type { SagaModuleOptions } from './saga-options.interface.js';
+import { resolveSagaOptions, sagaDataSourceOf, type ResolvedSagaOptions } from './saga-options.resolver.js';
+import { SagaRegistry } from './saga-registry.js';
+import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './saga.module-definition.js';
+
+/**
+ * Orchestrated sagas on TypeORM: `SagaMediator` starts them, `SagaExecutor`
+ * runs their steps against the saga log. Steps emit events through the
+ * outbox when `OutboxModule` is imported. Global by default.
+ *
+ * @example
+ * \@Module({
+ *   imports: [
+ *     TypeOrmModule.forRoot({ ..., entities: [createSagaLogEntity({ databaseType: 'postgres' })] }),
+ *     SagaModule.forRoot({ retry: { maxAttempts: 5 } }),
+ *   ],
+ *   providers: [BookMeeting, ReserveRoom, InviteParticipants, SendLink],
+ * })
+ * export class BookingsModule {}
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      // The one place the options are completed and checked.
+      provide: RESOLVED_SAGA_OPTIONS,
+      inject: [SAGA_OPTIONS],
+      useFactory: (options: SagaModuleOptions): ResolvedSagaOptions => resolveSagaOptions(options),
+    },
+    {
+      provide: SagaLog,
+      // The app's DataSource is injected (not looked up) so Nest waits for an async one such as TypeOrmModule's.
+      inject: [SAGA_OPTIONS, RESOLVED_SAGA_OPTIONS, { token: DataSource, optional: true }],
+      useFactory: (options: SagaModuleOptions, resolved: ResolvedSagaOptions, appDataSource?: DataSource) =>
+        new SagaLog(sagaDataSourceOf(options, appDataSource), resolved.tableName),
+    },
+    {
+      provide: SagaExecutor,
+      inject: [RESOLVED_SAGA_OPTIONS, SagaLog, { token: OutboxRepository, optional: true }],
+      useFactory: (options: ResolvedSagaOptions, log: SagaLog, outbox?: OutboxRepository) => new SagaExecutor({ log, options, outbox }),
+    },
+    SagaRegistry,
+    { provide: SagaMediator, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaMediator(executor) },
+  ],
+  exports: [SagaMediator, SagaExecutor, SagaLog],
+})
+export class SagaModule extends SagaConfigurableModule implements BeforeApplicationShutdown {
+  constructor(
+    private readonly executor: SagaExecutor,
+    @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaOptions,
+  ) {
+    super();
+  }
+
+  /** Before the data source closes: sagas in flight stop after their current step. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.executor.stop();
+  }
+}

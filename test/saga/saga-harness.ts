@@ -1,0 +1,47 @@
+// Builds saga executors by hand on a test database (the Nest module is covered in saga-module.spec.ts).
+import { DataSource } from 'typeorm';
+import {
+  compileSaga,
+  createSagaLogMigration,
+  resolveSagaOptions,
+  SagaExecutor,
+  SagaLog,
+  type SagaDefinition,
+  type SagaModuleOptions,
+  type SagaStep,
+} from 'nestjs-cqrs-broker/saga';
+
+/** Waits of a millisecond or so: tests spend no time in backoff. */
+export const FAST_RETRY = { initialDelayMs: 1, maxDelayMs: 5, jitter: 'none' } as const;
+
+export async function createSagaLog(dataSource: DataSource, tableName: string): Promise<void> {
+  const Migration = createSagaLogMigration({ tableName });
+  const runner = dataSource.createQueryRunner();
+  try {
+    await new Migration().up(runner);
+  } finally {
+    await runner.release();
+  }
+}
+
+export interface HarnessOptions extends Omit<SagaModuleOptions, 'dataSource' | 'sagas'> {
+  readonly tableName: string;
+}
+
+/** An executor with `definitions`' steps bound to the given instances (by class). */
+export function buildExecutor(
+  dataSource: DataSource,
+  definitions: readonly SagaDefinition<object>[],
+  instances: ReadonlyMap<Function, SagaStep<object>>,
+  options: HarnessOptions,
+): SagaExecutor {
+  const resolved = resolveSagaOptions({ retry: FAST_RETRY, compensationRetry: FAST_RETRY, ...options });
+  const sagas = definitions.map((definition) =>
+    compileSaga(definition, (type) => {
+      const instance = instances.get(type);
+      if (!instance) throw new Error(`no instance for ${type.name}`);
+      return instance;
+    }, resolved),
+  );
+  return new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), sagas, options: resolved });
+}
