@@ -37,6 +37,21 @@ export interface CqrsBrokerModuleOptions {
    */
   scopePerSend?: boolean;
   /**
+   * How many domain-event handlers one emit runs at once: the handlers of
+   * every event of the batch a handler produced, and of the follow-up events
+   * their handlers produce. With 1, they run one after the other, in order.
+   * Above 1, up to this many run concurrently (`Infinity`: all); a follow-up
+   * event's handlers are queued as soon as the handler that produced it is
+   * done, without waiting for the rest of the batch. Either way a failing
+   * handler is logged with the event id and the others finish, and the emit
+   * resolves when every handler is done; with `scopePerSend`, every handler
+   * is resolved in the send's DI sub-tree. `EventMediator.send` (events from
+   * the bus) still runs the handlers of the received event one by one, so its
+   * first failure reaches the consumer.
+   * @default 1
+   */
+  eventHandlerConcurrency?: number;
+  /**
    * Where notification and ECST events go. Default: an `InMemoryMessageBroker`.
    * Use `KafkaMessageBroker` (`nestjs-cqrs-broker/kafka`) or
    * `AmqpMessageBroker` (`nestjs-cqrs-broker/amqp`) in production. The module

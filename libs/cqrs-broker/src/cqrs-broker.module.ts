@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { CircuitBreakers } from './circuit-breaker/circuit-breakers.js';
 import { InMemoryMessageBroker } from './brokers/in-memory-message-broker.js';
 import { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
 import { CQRS_BROKER_OPTIONS, CQRS_BROKER_OPTIONS_TYPE, CqrsBrokerConfigurableModule } from './cqrs-broker.module-definition.js';
@@ -33,12 +34,13 @@ import { RequestMediator } from './requests/request-mediator.js';
     },
     IntegrationEventRegistry,
     EventSerializer,
+    CircuitBreakers,
     HandlerRegistry,
     EventEmitter,
     RequestMediator,
     EventMediator,
   ],
-  exports: [MESSAGE_BROKER, IntegrationEventRegistry, EventSerializer, EventEmitter, RequestMediator, EventMediator],
+  exports: [MESSAGE_BROKER, IntegrationEventRegistry, EventSerializer, EventEmitter, RequestMediator, EventMediator, CircuitBreakers],
 })
 export class CqrsBrokerModule extends CqrsBrokerConfigurableModule implements OnApplicationShutdown {
   constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {

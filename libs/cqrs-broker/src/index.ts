@@ -10,15 +10,15 @@ export { StreamRequest, type StreamItem } from './requests/stream-request.js';
 export type { StreamRequestHandler } from './requests/stream-request-handler.interface.js';
 export type { ChainedRequestHandler, NextRequestHandler } from './requests/chained-request-handler.interface.js';
 export { HandlesRequest, type HandlesRequestOptions } from './requests/handles-request.decorator.js';
-export { RequestMap } from './requests/request-map.js';
+export { RequestMap, type RequestBindingOptions } from './requests/request-map.js';
 export { RequestMediator } from './requests/request-mediator.js';
 
 export { DomainEvent } from './events/domain-event.js';
 export { NotificationEvent, ECSTEvent, type NotificationEventInit } from './events/notification-event.js';
 export { IntegrationEvent, getIntegrationEventContract, type IntegrationEventContract } from './events/integration-event.decorator.js';
 export type { EventHandler } from './events/event-handler.interface.js';
-export { HandlesEvent } from './events/handles-event.decorator.js';
-export { EventMap } from './events/event-map.js';
+export { HandlesEvent, type HandlesEventOptions } from './events/handles-event.decorator.js';
+export { EventMap, type EventBindingOptions } from './events/event-map.js';
 export { EventEmitter } from './events/event-emitter.js';
 export { EventMediator } from './events/event-mediator.js';
 export { EventSerializer, type WireEvent } from './events/event-serializer.js';
@@ -29,6 +29,16 @@ export { wireInfoOf, type WireInfo } from './events/wire/wire-info.js';
 export { canonicalUuid } from './events/wire/event-id.js';
 export { formatWireTimestamp, DEFAULT_NAIVE_TIMESTAMP_ZONE, type WireTimestamp, type NaiveTimestampZone } from './events/wire/wire-timestamp.js';
 export { IntegrationEventRegistry } from './events/integration-event-registry.js';
+
+export type { FallbackOptions, ErrorClass } from './fallback/fallback-options.interface.js';
+export { CircuitBreakers } from './circuit-breaker/circuit-breakers.js';
+export {
+  CIRCUIT_BREAKER_DEFAULTS,
+  type CircuitBreakerOptions,
+  type ResolvedCircuitBreakerOptions,
+  type CircuitBreakerState,
+  type CircuitBreakerStateChange,
+} from './circuit-breaker/circuit-breaker-options.interface.js';
 
 export type { Middleware, MiddlewareContext, NextFunction } from './middleware/middleware.interface.js';
 export { LoggingMiddleware } from './middleware/logging.middleware.js';

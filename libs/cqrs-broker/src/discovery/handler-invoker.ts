@@ -73,7 +73,7 @@ export function takeEvents(instance: Handler): readonly object[] | undefined {
 const noEvents = (): undefined => undefined;
 
 /** `instance.handle(message, next)` as a promise, a synchronous throw included, without an async frame. */
-function callHandle(instance: Handler, message: object, next?: NextFunction): Promise<unknown> {
+export function callHandle(instance: Handler, message: object, next?: NextFunction): Promise<unknown> {
   try {
     return Promise.resolve(instance.handle(message, next));
   } catch (error) {

@@ -17,10 +17,19 @@ import {
   CHAIN_DECLARED_TWICE,
   CHAIN_INVALID,
   CHAIN_ORDER_CLASH,
+  FALLBACK_DECLARED_TWICE,
+  FALLBACK_OF_ITSELF,
+  FALLBACK_ON_CHAIN,
+  FALLBACK_ON_STREAM,
   HANDLER_NOT_A_PROVIDER,
   SINGLETON_HANDLER_WITH_EVENTS,
   STREAM_REQUEST_CHAINED,
 } from '../errors/messages.js';
+import { CircuitBreakers } from '../circuit-breaker/circuit-breakers.js';
+import { resolveCircuitBreakerOptions } from '../circuit-breaker/circuit-breaker-options.interface.js';
+import { loadCockatiel, type Cockatiel } from '../circuit-breaker/cockatiel.loader.js';
+import { FALLBACK_METADATA, type FallbackOptions } from '../fallback/fallback-options.interface.js';
+import { errorFilter, fallbackGuard, guardedRef } from '../fallback/guarded-handler.js';
 import {
   chainInvoker,
   handlerInvoker,
@@ -44,11 +53,14 @@ export class HandlerRegistry implements OnModuleInit {
   private readonly requestInvokers = new Map<Function, HandlerInvoker>();
   private readonly streamInvokers = new Map<Function, StreamInvoker>();
   private readonly eventInvokers = new Map<Function, HandlerInvoker[]>();
+  /** Handlers with a fallback, as one guarded handler each (built once, so one breaker per handler class). */
+  private guarded = new Map<Function, HandlerRef>();
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
     private readonly integrationEvents: IntegrationEventRegistry,
+    private readonly circuitBreakers: CircuitBreakers,
     @Inject(CQRS_BROKER_OPTIONS) private readonly options: CqrsBrokerModuleOptions,
   ) {}
 
@@ -76,6 +88,13 @@ export class HandlerRegistry implements OnModuleInit {
       handlers.add(handlerType);
     };
 
+    const fallbacks = new Map<Type<object>, FallbackDeclaration>();
+    const declareFallback = (handlerType: Type<object>, options: FallbackOptions, label: string) => {
+      const existing = fallbacks.get(handlerType);
+      if (existing && existing.options !== options) throw new ConfigurationException(FALLBACK_DECLARED_TWICE(handlerType.name));
+      fallbacks.set(handlerType, { options, label });
+    };
+
     for (const metatype of wrappers.keys()) {
       const request: RequestHandlerMetadata | undefined = Reflect.getMetadata(REQUEST_HANDLER_METADATA, metatype);
       if (request?.order !== undefined) {
@@ -90,12 +109,29 @@ export class HandlerRegistry implements OnModuleInit {
       }
       const eventTypes: Type<object>[] | undefined = Reflect.getMetadata(EVENT_HANDLER_METADATA, metatype);
       for (const eventType of eventTypes ?? []) bindEvent(eventType, metatype as Type<object>);
+      const fallback: FallbackOptions | undefined = (request || eventTypes) && Reflect.getMetadata(FALLBACK_METADATA, metatype);
+      if (fallback) {
+        const label = request ? `@HandlesRequest(${request.requestType.name}) of ${metatype.name}` : `@HandlesEvent of ${metatype.name}`;
+        declareFallback(metatype as Type<object>, fallback, label);
+      }
     }
     for (const [requestType, handlerType] of this.options.requests?.entries() ?? []) bindRequest(requestType, handlerType);
     for (const [eventType, handlerTypes] of this.options.events?.entries() ?? []) {
       for (const handlerType of handlerTypes) bindEvent(eventType, handlerType);
     }
+    for (const [handlerType, fallback] of this.options.requests?.fallbacks() ?? []) declareFallback(handlerType, fallback, `RequestMap binding of ${handlerType.name}`);
+    for (const [handlerType, fallback] of this.options.events?.fallbacks() ?? []) declareFallback(handlerType, fallback, `EventMap binding of ${handlerType.name}`);
     const chains = this.chainBindings(requestBindings, decoratedChains);
+    for (const [requestType, handlerTypes] of chains) {
+      const guarded = handlerTypes.find((handlerType) => fallbacks.has(handlerType));
+      if (guarded) throw new ConfigurationException(FALLBACK_ON_CHAIN(guarded.name, requestType.name));
+    }
+    for (const [requestType, handlerType] of requestBindings) {
+      if (fallbacks.has(handlerType) && requestType.prototype instanceof StreamRequest) {
+        throw new ConfigurationException(FALLBACK_ON_STREAM(handlerType.name, requestType.name));
+      }
+    }
+    this.guarded = await this.guardedRefs(fallbacks, wrappers);
 
     for (const [requestType, handlerType] of requestBindings) {
       const ref = this.refOf(handlerType, wrappers);
@@ -109,7 +145,7 @@ export class HandlerRegistry implements OnModuleInit {
     }
     for (const [requestType, handlerTypes] of chains) {
       const context: MiddlewareContext = { kind: 'request', messageType: requestType, handlerType: handlerTypes[0] };
-      const links = handlerTypes.map((handlerType) => this.refOf(handlerType, wrappers));
+      const links = handlerTypes.map((handlerType) => this.rawRefOf(handlerType, wrappers));
       this.requestInvokers.set(requestType, chainInvoker(links, middlewares, context));
     }
     for (const [eventType, handlerTypes] of eventBindings) {
@@ -179,7 +215,43 @@ export class HandlerRegistry implements OnModuleInit {
     return chains;
   }
 
+  /**
+   * One guarded ref per handler class with a fallback: the handler, its
+   * fallback, and a circuit breaker when declared (cockatiel is loaded only
+   * then).
+   */
+  private async guardedRefs(
+    fallbacks: ReadonlyMap<Type<object>, FallbackDeclaration>,
+    wrappers: Map<Function, InstanceWrapper>,
+  ): Promise<Map<Function, HandlerRef>> {
+    const refs = new Map<Function, HandlerRef>();
+    let cockatiel: Cockatiel | undefined;
+    for (const [handlerType, { options, label }] of fallbacks) {
+      if (typeof options.handler !== 'function') throw new InvalidOptionException(`${label}: fallback.handler`, 'a handler class', options.handler);
+      if (options.handler === handlerType) throw new ConfigurationException(FALLBACK_OF_ITSELF(handlerType.name));
+      const on = options.on ?? [];
+      if (!Array.isArray(on) || on.some((errorClass) => typeof errorClass !== 'function')) {
+        throw new InvalidOptionException(`${label}: fallback.on`, 'an array of error classes', on);
+      }
+      const matches = errorFilter(on);
+      let breaker;
+      if (options.breaker) {
+        const breakerOptions = resolveCircuitBreakerOptions(options.breaker, `${label}: fallback.breaker`);
+        cockatiel ??= await loadCockatiel(label);
+        breaker = this.circuitBreakers.create(cockatiel, { name: handlerType.name, options: breakerOptions, counts: matches, whileOpen: options.handler.name });
+      }
+      const guard = fallbackGuard({ handler: handlerType.name, fallback: options.handler.name }, matches, breaker, this.logger);
+      refs.set(handlerType, guardedRef(this.rawRefOf(handlerType, wrappers), this.rawRefOf(options.handler as Type<object>, wrappers), guard));
+    }
+    return refs;
+  }
+
+  /** A handler as the invokers call it: guarded by its fallback when it has one. */
   private refOf(handlerType: Type<object>, wrappers: Map<Function, InstanceWrapper>): HandlerRef {
+    return this.guarded.get(handlerType) ?? this.rawRefOf(handlerType, wrappers);
+  }
+
+  private rawRefOf(handlerType: Type<object>, wrappers: Map<Function, InstanceWrapper>): HandlerRef {
     const wrapper = wrappers.get(handlerType);
     if (!wrapper) {
       throw new ConfigurationException(HANDLER_NOT_A_PROVIDER(handlerType.name));
@@ -197,3 +269,9 @@ export class HandlerRegistry implements OnModuleInit {
 }
 
 const NO_INVOKERS: readonly HandlerInvoker[] = Object.freeze([]);
+
+/** A fallback as declared, with where (for error messages). */
+interface FallbackDeclaration {
+  readonly options: FallbackOptions;
+  readonly label: string;
+}

@@ -167,3 +167,20 @@ export const SAGA_RECOVERY_LIMIT = (attempts: number, state: string) =>
 export const SAGA_STALE = (ageMs: number, staleAfterMs: number) =>
   `The saga was interrupted ${Math.round(ageMs / 1000)} s ago, longer than recovery.staleAfterMs (${staleAfterMs} ms): compensated instead of resumed.`;
 export const SAGA_COMPENSATION_REQUESTED = 'Compensation requested by an admin.';
+
+// Fallbacks and circuit breakers
+export const FALLBACK_ANSWERS = (handlerName: string, messageName: string, eventId: string | undefined, reason: string, fallbackName: string) =>
+  `${handlerName} failed on ${messageName}${eventId ? ` (event ${eventId})` : ''} (${reason}); ${fallbackName} answers instead.`;
+export const FALLBACK_DECLARED_TWICE = (handlerName: string) =>
+  `${handlerName} has two different fallbacks (in a decorator and a map, or in two map bindings): a fallback belongs to the handler class, declare it once.`;
+export const FALLBACK_ON_CHAIN = (handlerName: string, requestName: string) =>
+  `${handlerName} declares a fallback but is a link of the chain of "${requestName}": a chain has no fallback; let a link answer in its place instead.`;
+export const FALLBACK_ON_STREAM = (handlerName: string, requestName: string) =>
+  `${handlerName} declares a fallback but handles "${requestName}", a StreamRequest: stream handlers have no fallback.`;
+export const FALLBACK_OF_ITSELF = (handlerName: string) => `${handlerName} declares itself as its own fallback: name another handler.`;
+export const CIRCUIT_BREAKER_PACKAGE_MISSING = (declaredBy: string) =>
+  `The circuit breaker of ${declaredBy} needs the package cockatiel: npm install cockatiel`;
+export const CIRCUIT_BREAKER_OPENED = (name: string, failures: number, cause: string, whileOpen: string, openMs: number) =>
+  `Circuit breaker ${name} opened after ${failures} consecutive failure(s) (last: ${cause}): ${whileOpen} answers for ${openMs} ms, then one call tries ${name} again.`;
+export const CIRCUIT_BREAKER_HALF_OPEN = (name: string) => `Circuit breaker ${name} half-open: one call tries ${name} again.`;
+export const CIRCUIT_BREAKER_CLOSED = (name: string) => `Circuit breaker ${name} closed: ${name} answers again.`;

@@ -1,10 +1,17 @@
 import type { Type } from '@nestjs/common';
-import type { Request } from './request.js';
+import type { Request, RequestResult } from './request.js';
 import type { RequestHandler } from './request-handler.interface.js';
 import type { ChainedRequestHandler } from './chained-request-handler.interface.js';
 import type { StreamRequest } from './stream-request.js';
 import type { StreamRequestHandler } from './stream-request-handler.interface.js';
 import { DuplicateHandlerException } from '../errors/duplicate-handler.exception.js';
+import type { FallbackOptions } from '../fallback/fallback-options.interface.js';
+
+/** Options of {@link RequestMap.bind}. @publicApi */
+export interface RequestBindingOptions<TRequest extends Request<any>> {
+  /** As `@HandlesRequest(X, { fallback })`: see {@link FallbackOptions}. */
+  readonly fallback?: FallbackOptions<RequestHandler<TRequest, RequestResult<TRequest>>>;
+}
 
 /**
  * Explicit request → handler bindings (python-cqrs `RequestMap`), passed to
@@ -15,16 +22,22 @@ import { DuplicateHandlerException } from '../errors/duplicate-handler.exception
  */
 export class RequestMap {
   private readonly bindings = new Map<Type<object>, Type<object> | readonly Type<object>[]>();
+  private readonly fallbackBindings: [Type<object>, FallbackOptions][] = [];
 
-  /** Binds a request (or a `StreamRequest`) to its one handler. */
-  bind<TRequest extends Request<any>>(requestType: Type<TRequest>, handlerType: Type<RequestHandler<TRequest, any>>): this;
+  /** Binds a request (or a `StreamRequest`) to its one handler; a request's handler may have a fallback. */
+  bind<TRequest extends Request<any>>(
+    requestType: Type<TRequest>,
+    handlerType: Type<RequestHandler<TRequest, any>>,
+    options?: RequestBindingOptions<TRequest>,
+  ): this;
   bind<TRequest extends StreamRequest<any>>(requestType: Type<TRequest>, handlerType: Type<StreamRequestHandler<TRequest, any>>): this;
-  bind(requestType: Type<object>, handlerType: Type<object>): this {
+  bind(requestType: Type<object>, handlerType: Type<object>, options?: RequestBindingOptions<any>): this {
     const existing = this.bindings.get(requestType);
     if (existing && existing !== handlerType) {
       throw new DuplicateHandlerException(requestType, Array.isArray(existing) ? existing[0] : (existing as Type), handlerType);
     }
     this.bindings.set(requestType, handlerType);
+    if (options?.fallback) this.fallbackBindings.push([handlerType, options.fallback]);
     return this;
   }
 
@@ -53,6 +66,11 @@ export class RequestMap {
     for (const [requestType, binding] of this.bindings) {
       if (!Array.isArray(binding)) yield [requestType, binding as Type<RequestHandler<any, any>>];
     }
+  }
+
+  /** Handlers bound with a fallback, with their fallback. */
+  fallbacks(): readonly (readonly [Type<object>, FallbackOptions])[] {
+    return this.fallbackBindings;
   }
 
   /** Requests bound to a chain, with its handlers in order. */
