@@ -14,9 +14,26 @@ import { relayKill } from './scenarios/relay-kill.scenario.js';
 import { secrets } from './scenarios/secrets.scenario.js';
 import { sigterm } from './scenarios/sigterm.scenario.js';
 import { threeRelays } from './scenarios/three-relays.scenario.js';
+import { cdcBrokerOutage, cdcFailover, cdcRelayKill, cdcWalsenderCut } from './scenarios/cdc.scenario.js';
 
 // In the order; the secrets check last, over every log the others left.
-const scenarios: Scenario[] = [relayKill, consumerKill, brokerOutage, databaseKill, threeRelays, poison, malformed, invalidHttp, sigterm, secrets];
+// The logical-replication relay's rows (C1–C4) after the table relay's.
+const scenarios: Scenario[] = [
+  relayKill,
+  consumerKill,
+  brokerOutage,
+  databaseKill,
+  threeRelays,
+  poison,
+  malformed,
+  invalidHttp,
+  sigterm,
+  cdcRelayKill,
+  cdcFailover,
+  cdcWalsenderCut,
+  cdcBrokerOutage,
+  secrets,
+];
 
 const only = process.env.FAULTS_ONLY ? new RegExp(process.env.FAULTS_ONLY, 'i') : undefined;
 const brokers = (process.env.FAULTS_BROKERS ?? 'rabbitmq,kafka').split(',');

@@ -112,7 +112,13 @@ export async function prepareServices(slug: string, broker: BrokerKind, database
     databaseUrl = url.toString();
     url.searchParams.set('application_name', PG_RELAY_APP);
     relayDatabaseUrl = url.toString();
-    cleanups.push(() => withPostgres(POSTGRES_URL, (db) => db.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)));
+    cleanups.push(() =>
+      withPostgres(POSTGRES_URL, async (db) => {
+        // A logical replication slot (relay source 'logical-replication') keeps WAL forever and blocks DROP DATABASE.
+        await dropSlotsOf(db, databaseName);
+        await db.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      }),
+    );
   } else {
     await withMariaDb(MARIADB_URL, async (db) => {
       await db.query(`CREATE DATABASE ${databaseName}`);
@@ -163,6 +169,17 @@ export async function prepareServices(slug: string, broker: BrokerKind, database
     },
   };
   return services;
+}
+
+/** Drops the replication slots of a database (ending what streams them) and waits until they are gone. */
+async function dropSlotsOf(db: DataSource, databaseName: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await db.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`, [databaseName]);
+    const slots: Array<{ slot_name: string }> = await db.query(`SELECT slot_name FROM pg_replication_slots WHERE database = $1`, [databaseName]);
+    if (!slots.length) return;
+    for (const { slot_name } of slots) await db.query(`SELECT pg_drop_replication_slot($1)`, [slot_name]).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Opens a short-lived connection to `url` for `work`. */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSerializer, IntegrationEventRegistry, NotificationEvent } from 'nestjs-cqrs-broker';
-import { createOutboxDialect, createOutboxEntity, OutboxCommitSubscriber, OutboxRepository, OutboxWakeup } from 'nestjs-cqrs-broker/outbox';
+import { createOutboxDialect, createOutboxEntity, OutboxCommitSubscriber, OutboxRepository, OutboxWakeup, type OutboxRelaySource } from 'nestjs-cqrs-broker/outbox';
 import { DataSource } from 'typeorm';
 import { AppProcess, logPath } from './processes.js';
 import { runDir } from './paths.js';
@@ -26,6 +26,8 @@ export interface StackOptions {
   readonly api?: boolean;
   readonly consumerEnv?: Record<string, string>;
   readonly relayEnv?: Record<string, string>;
+  /** The relays' source (OUTBOX_SOURCE); `logical-replication` also makes the producer and the API write WAL messages. Default 'table'. */
+  readonly source?: OutboxRelaySource;
 }
 
 /** One produced event: what the test knows about it. */
@@ -93,7 +95,15 @@ export class Stack {
 
   private baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     const { PATH, HOME, LANG, TZ } = process.env;
-    return { PATH, HOME, LANG, TZ, NODE_ENV: 'production', NO_COLOR: '1', DATABASE_URL: this.services.databaseUrl, BROKER_URL: this.services.brokerUrl, ...extra };
+    const source = this.options.source ?? 'table';
+    // The slot is named for the run (slot names are cluster-wide); the teardown drops it with the database.
+    const cdc = source === 'table' ? {} : { OUTBOX_SOURCE: source, OUTBOX_SLOT: this.slotName };
+    return { PATH, HOME, LANG, TZ, NODE_ENV: 'production', NO_COLOR: '1', DATABASE_URL: this.services.databaseUrl, BROKER_URL: this.services.brokerUrl, ...cdc, ...extra };
+  }
+
+  /** The replication slot of a `logical-replication` run. */
+  get slotName(): string {
+    return this.services.databaseName;
   }
 
   private consumerEnv(): NodeJS.ProcessEnv {
@@ -137,7 +147,10 @@ export class Stack {
     commits.attach();
     const serializer = new EventSerializer(new IntegrationEventRegistry());
     // notify: on PostgreSQL the commit wakes the relays at once (as it does for the API's own inserts).
-    this.repository = new OutboxRepository(createOutboxDialect(dataSource, 'outbox'), serializer, 'none', commits, type === 'postgres');
+    const source = this.options.source ?? 'table';
+    const dialect = createOutboxDialect(dataSource, 'outbox');
+    if (source === 'logical-replication') await dialect.prepareChangeCapture(this.slotName);
+    this.repository = new OutboxRepository(dialect, serializer, 'none', commits, type === 'postgres', source);
     return this.repository;
   }
 

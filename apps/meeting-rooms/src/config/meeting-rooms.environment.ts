@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
-import { OUTBOX_CODECS, type OutboxCodec } from 'nestjs-cqrs-broker/outbox';
+import { OUTBOX_CODECS, type OutboxCodec, type OutboxRelaySource } from 'nestjs-cqrs-broker/outbox';
 import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
 
 /** The API's, the relay's and the outbox CLI's variables (README, "Configuration"), with their defaults. */
@@ -15,6 +15,15 @@ export class MeetingRoomsEnvironment extends SampleEnvironment {
   @Transform(({ obj, key }) => (obj[key] === 'true' ? true : obj[key] === 'false' ? false : obj[key]))
   @IsBoolean({ message: '$property must be true or false' })
   RUN_RELAY = true;
+
+  /** Where the relay reads new events: the outbox table, or PostgreSQL's WAL (docs/outbox.md, "Relay sources"). */
+  @IsIn(['table', 'logical-replication'])
+  OUTBOX_SOURCE: OutboxRelaySource = 'table';
+
+  /** `logical-replication` only: the replication slot; unset: `cqrs_outbox_outbox`. */
+  @IsOptional()
+  @IsString()
+  OUTBOX_SLOT?: string;
 
   /** Compression of new outbox rows. */
   @IsIn(OUTBOX_CODECS)

@@ -19,7 +19,11 @@ export function outboxModule({ relayServer }: { relayServer: boolean }) {
       codec: config.get('OUTBOX_CODEC', { infer: true }),
       // PostgreSQL carries the commit wake-up to relays in other processes.
       notify: dataSource.options.type === 'postgres',
-      relay: { enabled: !relayServer && config.get('RUN_RELAY', { infer: true }) },
+      relay: {
+        enabled: !relayServer && config.get('RUN_RELAY', { infer: true }),
+        source: config.get('OUTBOX_SOURCE', { infer: true }),
+        slotName: config.get('OUTBOX_SLOT', { infer: true }),
+      },
     }),
   });
 }
