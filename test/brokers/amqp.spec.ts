@@ -21,12 +21,12 @@ describe('RabbitMQ broker and consumer', () => {
   const apps: INestMicroservice[] = [];
   const cleanup: { queues: string[]; exchanges: string[] } = { queues: [], exchanges: [exchange] };
   const publish = (...events: NotificationEvent<unknown>[]) => broker.publish(events.map((event) => serializer.toMessage(event)));
-  const consume = async (topic: string, probe: Probe, options: { queue?: string; retry?: object; imports?: any[] } = {}) => {
+  const consume = async (topic: string, probe: Probe, options: { queue?: string; retry?: object; imports?: any[]; consumer?: { unknownEvents?: 'skip' | 'dead-letter' } } = {}) => {
     const queue = options.queue ?? unique('amqp-queue');
     cleanup.queues.push(queue, `${queue}.dlq`);
     cleanup.exchanges.push(`${queue}.dlx`);
     const strategy = new AmqpEventConsumer({ url: AMQP_URL, queue, exchange, routingKeys: [topic] });
-    const app = await startConsumer(strategy, probe, { name: 'amqp-spec', retry: options.retry ?? fastRetry, imports: options.imports });
+    const app = await startConsumer(strategy, probe, { name: 'amqp-spec', retry: options.retry ?? fastRetry, imports: options.imports, consumer: options.consumer });
     apps.push(app);
     return { app, queue, strategy };
   };
@@ -142,10 +142,10 @@ describe('RabbitMQ broker and consumer', () => {
     expect(header(deadLetter, 'event-id')).toBe(bad.eventId);
   });
 
-  it('dead-letters malformed messages (not JSON, unknown event name, failed validation) at once with their reason, and goes on', async () => {
+  it('dead-letters malformed messages (not JSON, unknown event name with unknownEvents: \'dead-letter\', failed validation) at once with their reason, and goes on', async () => {
     const topic = unique('amqp-malformed');
     const probe = new Probe();
-    const { queue } = await consume(topic, probe);
+    const { queue } = await consume(topic, probe, { consumer: { unknownEvents: 'dead-letter' } });
     const wire = (eventName: string, payload: unknown) =>
       Buffer.from(JSON.stringify({ event_id: unique('id'), event_timestamp: new Date().toISOString(), event_name: eventName, topic, payload }));
     const connection = await amqplib.connect(AMQP_URL);

@@ -15,7 +15,7 @@ describe('Kafka broker and consumer', () => {
   let broker: KafkaMessageBroker;
   const apps: INestMicroservice[] = [];
   const publish = (...events: NotificationEvent<unknown>[]) => broker.publish(events.map((event) => serializer.toMessage(event)));
-  const consume = async (topic: string, probe: Probe, options: { groupId?: string; retry?: object; imports?: any[]; partitionsConsumedConcurrently?: number } = {}) => {
+  const consume = async (topic: string, probe: Probe, options: { groupId?: string; retry?: object; imports?: any[]; partitionsConsumedConcurrently?: number; consumer?: { unknownEvents?: 'skip' | 'dead-letter' } } = {}) => {
     const app = await startConsumer(
       new KafkaEventConsumer({
         client,
@@ -24,7 +24,7 @@ describe('Kafka broker and consumer', () => {
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       }),
       probe,
-      { name: 'kafka-spec', retry: options.retry ?? fastRetry, imports: options.imports },
+      { name: 'kafka-spec', retry: options.retry ?? fastRetry, imports: options.imports, consumer: options.consumer },
     );
     apps.push(app);
     return app;
@@ -140,10 +140,10 @@ describe('Kafka broker and consumer', () => {
     expect(deadLetter.headerText('event-id')).toBe(bad.eventId);
   });
 
-  it('dead-letters malformed messages (not JSON, unknown event name, failed validation) at once with their reason, and goes on', async () => {
+  it('dead-letters malformed messages (not JSON, unknown event name with unknownEvents: \'dead-letter\', failed validation) at once with their reason, and goes on', async () => {
     const topic = unique('kafka-malformed');
     const probe = new Probe();
-    await consume(topic, probe);
+    await consume(topic, probe, { consumer: { unknownEvents: 'dead-letter' } });
     const good = probeEvent(topic, { key: 'k', seq: 7 });
     const wire = (eventName: string, payload: unknown) =>
       JSON.stringify({ event_id: unique('id'), event_timestamp: new Date().toISOString(), event_name: eventName, topic, payload });

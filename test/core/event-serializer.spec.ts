@@ -220,13 +220,13 @@ describe('EventSerializer', () => {
   });
 
   describe('IntegrationEventRegistry', () => {
-    it('refuses two classes with the same event name, naming both', () => {
-      @IntegrationEvent({ name: 'user_joined', topic: 'elsewhere' })
+    it('refuses two classes with the same event name on the same topic, naming both (one name on two topics: test/core/unknown-events.spec.ts)', () => {
+      @IntegrationEvent({ name: 'user_joined', topic: 'user_notification_events' })
       class OtherUserJoined extends NotificationEvent {}
       const registry = new IntegrationEventRegistry();
       registry.register(UserJoined);
       registry.register(UserJoined); // the same class twice is harmless
-      expect(() => registry.register(OtherUserJoined)).toThrow(/"user_joined".*UserJoined and OtherUserJoined/);
+      expect(() => registry.register(OtherUserJoined)).toThrow(/"user_joined" on topic "user_notification_events".*UserJoined and OtherUserJoined/);
       expect(registry.get('user_joined')?.type).toBe(UserJoined);
     });
 

@@ -63,7 +63,7 @@ export { redactUrl } from './brokers/redact-url.js';
 
 export { EventConsumerModule } from './consumers/event-consumer.module.js';
 export { EVENT_CONSUMER_OPTIONS } from './consumers/event-consumer.module-definition.js';
-export type { EventConsumerModuleOptions } from './consumers/event-consumer-options.interface.js';
+export { UNKNOWN_EVENT_POLICIES, type EventConsumerModuleOptions, type UnknownEventPolicy } from './consumers/event-consumer-options.interface.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, EventConsumerPipeline } from './consumers/event-consumer-pipeline.js';
 export type { ConsumedMessage, ConsumeOutcome } from './consumers/consumed-message.js';
 export { MemoryAttemptStore, type AttemptStore } from './consumers/attempt-store.js';

@@ -25,6 +25,8 @@ export interface ConsumedMessage {
  * - `handled`: acknowledge it (commit the offset / ack).
  * - `dead-letter`: publish it to the dead-letter destination with `reason`
  *   and `attempts` in headers, then acknowledge it.
+ * - `skipped`: a message of an event this app has no class for, with
+ *   `unknownEvents: 'skip'`: acknowledge it, nothing ran.
  * - `stopped`: the consumer is stopping; leave it unacknowledged so it is delivered again.
  * - `requeue`: not acknowledged and handed back for a later delivery (an
  *   outage outlasted `outage.maxWaitMs`, or a dead-letter publish failed):
@@ -41,6 +43,14 @@ export type ConsumeOutcome =
       readonly malformed: boolean;
       readonly eventId?: string;
       readonly eventName?: string;
+    }
+  | {
+      readonly status: 'skipped';
+      /** Why, e.g. `Malformed event: unknown event name "room_booked" on topic "rooms"`. */
+      readonly reason: string;
+      readonly attempts: 0;
+      readonly eventName: string;
+      readonly eventId?: string;
     }
   | { readonly status: 'stopped'; readonly attempts: number }
   | { readonly status: 'requeue'; readonly reason: string; readonly attempts: number };

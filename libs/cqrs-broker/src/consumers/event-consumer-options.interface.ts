@@ -4,6 +4,18 @@ import type { TransientFailureTest } from '../retry/transient-failure.js';
 import type { AttemptStore } from './attempt-store.js';
 
 /**
+ * What a consumer does with a well-formed message of an event no
+ * `@IntegrationEvent` class is registered for in this app (by topic and
+ * name, or by name alone): `'skip'` acknowledges it and counts it;
+ * `'dead-letter'` sends it to the dead letter at once, like a malformed one.
+ * @publicApi
+ */
+export type UnknownEventPolicy = 'skip' | 'dead-letter';
+
+/** Every {@link UnknownEventPolicy}. @publicApi */
+export const UNKNOWN_EVENT_POLICIES: readonly UnknownEventPolicy[] = ['skip', 'dead-letter'];
+
+/**
  * Options of `EventConsumerModule.forRoot` / `forRootAsync`. Which broker is
  * read is not an option here: connect a transport (`KafkaEventConsumer`,
  * `AmqpEventConsumer`, `InMemoryEventConsumer`) as a microservice.
@@ -47,4 +59,13 @@ export interface EventConsumerModuleOptions {
    * @default 1 MiB (Kafka's default `message.max.bytes`)
    */
   maxMessageBytes?: number;
+  /**
+   * Messages of events this app has no class for. python-cqrs services often
+   * put several event types on one topic: `'skip'` acknowledges the ones this
+   * service does not handle (the pipeline's `skippedCount` counts them, the
+   * `skipped` outcome reports each, and a debug line names it); `'dead-letter'`
+   * dead-letters them at once, as a malformed message.
+   * @default 'skip'
+   */
+  unknownEvents?: UnknownEventPolicy;
 }

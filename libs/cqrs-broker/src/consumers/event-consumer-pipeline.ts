@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventMediator } from '../events/event-mediator.js';
 import { EventSerializer } from '../events/event-serializer.js';
 import { MalformedEventException } from '../errors/malformed-event.exception.js';
+import { UnknownEventException } from '../errors/unknown-event.exception.js';
 import type { NotificationEvent } from '../events/notification-event.js';
 import { MessageContext } from '../tracing/message-context.js';
 import type { ConsumedMessage, ConsumeOutcome } from './consumed-message.js';
 import { runInConsumerContext } from './consumer-context.js';
-import type { EventConsumerModuleOptions } from './event-consumer-options.interface.js';
+import { UNKNOWN_EVENT_POLICIES, type EventConsumerModuleOptions, type UnknownEventPolicy } from './event-consumer-options.interface.js';
 import { EVENT_CONSUMER_OPTIONS } from './event-consumer.module-definition.js';
 import { backoffDelay } from '../retry/backoff.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../retry/retry-policy.js';
@@ -33,17 +34,22 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
  * - a `NonRetryableException` (or `nonRetryable: true` in the cause chain):
  *   `dead-letter` at once.
  * It never throws for a bad message: malformed messages become `dead-letter`
- * outcomes at once, so the consumer goes on. It owns the consumer name.
+ * outcomes at once, so the consumer goes on; a well-formed message of an
+ * event the app has no class for is `skipped` (acknowledged, counted in
+ * {@link skippedCount}) or dead-lettered, as `unknownEvents` says. It owns
+ * the consumer name.
  * @publicApi
  */
 @Injectable()
-export class EventConsumerPipeline {
+export class EventConsumerPipeline implements OnApplicationBootstrap {
   private readonly logger = new Logger(EventConsumerPipeline.name);
   readonly consumerName: string;
   readonly retry: RetryPolicy;
   readonly outage: OutagePolicy;
   readonly attempts: AttemptStore;
   readonly maxMessageBytes: number;
+  readonly unknownEvents: UnknownEventPolicy;
+  private skipped = 0;
 
   constructor(
     private readonly serializer: EventSerializer,
@@ -61,6 +67,22 @@ export class EventConsumerPipeline {
     if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < 1) {
       throw new InvalidOptionException('maxMessageBytes', 'a positive integer', options.maxMessageBytes);
     }
+    this.unknownEvents = options.unknownEvents ?? 'skip';
+    if (!UNKNOWN_EVENT_POLICIES.includes(this.unknownEvents)) {
+      throw new InvalidOptionException('unknownEvents', UNKNOWN_EVENT_POLICIES.map((policy) => `'${policy}'`).join(' or '), options.unknownEvents);
+    }
+  }
+
+  /** How many messages of unknown events this pipeline skipped since it started (`unknownEvents: 'skip'`). */
+  get skippedCount(): number {
+    return this.skipped;
+  }
+
+  onApplicationBootstrap(): void {
+    this.logger.log(
+      `${this.consumerName}: event timestamps without a zone are read as ${this.serializer.naiveTimestampZone} (naiveTimestampZone); ` +
+        `events no class is registered for are ${this.unknownEvents === 'skip' ? 'skipped' : 'dead-lettered'} (unknownEvents: '${this.unknownEvents}')`,
+    );
   }
 
   async consume(message: ConsumedMessage): Promise<ConsumeOutcome> {
@@ -72,8 +94,13 @@ export class EventConsumerPipeline {
     }
     let event: NotificationEvent<unknown>;
     try {
-      event = await this.serializer.fromBody(message.body, message.headers, message.key);
+      event = await this.serializer.fromBody(message.body, message.headers, message.key, message.topic);
     } catch (error) {
+      if (error instanceof UnknownEventException && this.unknownEvents === 'skip') {
+        this.skipped++;
+        this.logger.debug(`${this.consumerName}: skipping a message from "${message.topic}": ${error.reason} (unknownEvents: 'skip')`);
+        return { status: 'skipped', reason: error.message, attempts: 0, eventName: error.eventName, eventId: message.headers['event-id'] };
+      }
       const reason = error instanceof MalformedEventException ? error.message : `Malformed event: ${describe(error)}`;
       this.logger.error(`${this.consumerName}: dead-lettering a message from "${message.topic}" at once: ${reason}`);
       return { status: 'dead-letter', reason, attempts: 1, malformed: true, eventId: message.headers['event-id'] };
@@ -136,6 +163,8 @@ export class EventConsumerPipeline {
         }
         if (outage) this.logger.log(`${this.consumerName}: ${what}: the outage is over after ${Math.round((Date.now() - outage.since) / 1000)} s`);
         outage = undefined;
+        // The attempt store itself failed (a missing table…): count this try here, so the retry stays bounded.
+        if (newAttempt) attempt++;
         newAttempt = true;
         const failure = `attempt ${attempt}/${this.retry.maxAttempts} of ${what} failed: ${describe(error)}`;
         if (attempt >= this.retry.maxAttempts) {

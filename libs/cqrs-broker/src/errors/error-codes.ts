@@ -20,6 +20,8 @@ export const CqrsBrokerErrorCode = {
   MissingEventContract: 'CQRS_BROKER_MISSING_EVENT_CONTRACT',
   /** {@link MalformedEventException}. */
   MalformedEvent: 'CQRS_BROKER_MALFORMED_EVENT',
+  /** {@link UnknownEventException}. */
+  UnknownEvent: 'CQRS_BROKER_UNKNOWN_EVENT',
   /** {@link UnserializableEventException}. */
   UnserializableEvent: 'CQRS_BROKER_UNSERIALIZABLE_EVENT',
   /** {@link EventCascadeLimitException}. */

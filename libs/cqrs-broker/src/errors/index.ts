@@ -8,6 +8,7 @@ export { RequestNotHandledException } from './request-not-handled.exception.js';
 export { RequestValidationException } from './request-validation.exception.js';
 export { MissingEventContractException } from './missing-event-contract.exception.js';
 export { MalformedEventException } from './malformed-event.exception.js';
+export { UnknownEventException } from './unknown-event.exception.js';
 export { UnserializableEventException } from './unserializable-event.exception.js';
 export { EventCascadeLimitException } from './event-cascade-limit.exception.js';
 export { InvalidBrokerUrlException } from './invalid-broker-url.exception.js';

@@ -37,9 +37,13 @@ export const SINGLETON_HANDLER_WITH_EVENTS = (handlerName: string) =>
 export const EVENT_WITHOUT_NAME_OR_TOPIC = (className: string) =>
   `${className} needs an event name and a topic: pass them, or decorate the class with @IntegrationEvent({ name, topic }).`;
 export const NOT_AN_INTEGRATION_EVENT = (className: string) => `${className} is not decorated with @IntegrationEvent({ name, topic }).`;
-export const DUPLICATE_EVENT_NAME = (eventName: string, first: string, second: string) =>
-  `Event name "${eventName}" is declared by two classes: ${first} and ${second}.`;
+export const DUPLICATE_EVENT_NAME = (eventName: string, topic: string, first: string, second: string) =>
+  `Event name "${eventName}" on topic "${topic}" is declared by two classes: ${first} and ${second}.`;
 export const MALFORMED_EVENT = (reason: string) => `Malformed event: ${reason}`;
+export const UNKNOWN_EVENT = (eventName: string, topic: string | undefined, registeredOn: readonly string[]) =>
+  `unknown event name "${eventName}"` +
+  (topic === undefined ? '' : ` on topic "${topic}"`) +
+  (registeredOn.length ? ` (registered on topic(s) ${registeredOn.map((t) => `"${t}"`).join(', ')} only, so the topic cannot tell which)` : '');
 export const UNSERIALIZABLE_EVENT = (eventName: string, reason: string) => `Event "${eventName}" cannot be serialized to JSON: ${reason}`;
 export const EVENT_CASCADE_LIMIT = (limit: number) =>
   `More than ${limit} events cascaded from one emit: do event handlers produce each other's events in a cycle?`;

@@ -5,6 +5,7 @@ import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../broker
 import { formatValidationErrors } from '../middleware/validation-errors.js';
 import { IntegrationEventRegistry } from './integration-event-registry.js';
 import { MalformedEventException } from '../errors/malformed-event.exception.js';
+import { UnknownEventException } from '../errors/unknown-event.exception.js';
 import { UnserializableEventException } from '../errors/unserializable-event.exception.js';
 import { NotificationEvent } from './notification-event.js';
 import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
@@ -12,6 +13,7 @@ import type { CqrsBrokerModuleOptions } from '../cqrs-broker-options.interface.j
 import { resolveWireFormat, type WireFormat } from './wire/wire-format.js';
 import { attachWireInfo } from './wire/wire-info.js';
 import { WireReader } from './wire/wire-reader.js';
+import { DEFAULT_NAIVE_TIMESTAMP_ZONE, type NaiveTimestampZone } from './wire/wire-timestamp.js';
 import { writeBody, writeWireEvent } from './wire/wire-writer.js';
 
 /**
@@ -36,12 +38,15 @@ export interface WireEvent {
 export class EventSerializer {
   private readonly reader: WireReader;
   private readonly formatFor: (topic: string) => WireFormat;
+  /** The zone received timestamps without a zone are read in (the resolved `naiveTimestampZone`). */
+  readonly naiveTimestampZone: NaiveTimestampZone;
 
   constructor(
     private readonly registry: IntegrationEventRegistry,
     @Optional() @Inject(CQRS_BROKER_OPTIONS) options: Pick<CqrsBrokerModuleOptions, 'wireFormat' | 'naiveTimestampZone'> = {},
   ) {
     this.reader = new WireReader(options.naiveTimestampZone);
+    this.naiveTimestampZone = options.naiveTimestampZone ?? DEFAULT_NAIVE_TIMESTAMP_ZONE;
     this.formatFor = resolveWireFormat(options.wireFormat);
   }
 
@@ -84,23 +89,30 @@ export class EventSerializer {
   /**
    * Reads a message body into the registered event class, validating its
    * payload with class-validator. Throws {@link MalformedEventException}
-   * with the reason when that is impossible. `key` is the message's ordering
-   * key (Kafka message key, AMQP `key` header), kept as the event's `key`.
+   * with the reason when that is impossible, {@link UnknownEventException}
+   * when no registered class has the event's name. `key` is the message's
+   * ordering key (Kafka message key, AMQP `key` header), kept as the event's
+   * `key`. `topic` is where the message was read from (Kafka topic, RabbitMQ
+   * routing key or, in the python-cqrs topology, queue): the event's topic
+   * when the body has none (the python-cqrs 0.0.x envelope), and the topic
+   * the class is looked up by when the body has none.
    */
-  async fromBody(body: Buffer | string, headers: Readonly<Record<string, string>> = {}, key?: string): Promise<NotificationEvent<unknown>> {
+  async fromBody(body: Buffer | string, headers: Readonly<Record<string, string>> = {}, key?: string, topic?: string): Promise<NotificationEvent<unknown>> {
     let raw: unknown;
     try {
       raw = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
     } catch (error) {
       throw new MalformedEventException(`body is not JSON (${(error as Error).message})`, { cause: error });
     }
-    return this.fromWire(raw, headers, key);
+    return this.fromWire(raw, headers, key, topic);
   }
 
-  async fromWire(raw: unknown, headers: Readonly<Record<string, string>> = {}, key?: string): Promise<NotificationEvent<unknown>> {
+  /** {@link fromBody} for a body already parsed from JSON. */
+  async fromWire(raw: unknown, headers: Readonly<Record<string, string>> = {}, key?: string, readFrom?: string): Promise<NotificationEvent<unknown>> {
     const wire = this.reader.read(raw);
-    const registered = this.registry.get(wire.eventName);
-    if (!registered) throw new MalformedEventException(`unknown event name "${wire.eventName}"`);
+    const topic = wire.topic ?? readFrom;
+    const registered = this.registry.get(wire.eventName, topic);
+    if (!registered) throw new UnknownEventException(wire.eventName, topic, this.registry.topicsOf(wire.eventName));
 
     const sentTimestamp = this.reader.timestamp(wire);
     const timestamp = sentTimestamp?.date ?? new Date();
@@ -119,12 +131,12 @@ export class EventSerializer {
       }
     }
     // Built without calling the subclass constructor: the wire data is the whole state.
-    // The 0.0.x envelope has no topic: the registered contract's topic stands in.
+    // The 0.0.x envelope has no topic: the one it was read from stands in, else the registered contract's.
     const event = Object.assign(Object.create(registered.type.prototype), {
       eventId: wire.eventId,
       eventTimestamp: timestamp,
       eventName: wire.eventName,
-      topic: wire.topic ?? registered.contract.topic,
+      topic: topic ?? registered.contract.topic,
       payload,
       key,
       headers,

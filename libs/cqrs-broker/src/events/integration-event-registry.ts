@@ -14,30 +14,49 @@ export interface RegisteredIntegrationEvent {
 /**
  * Maps wire event names to `@IntegrationEvent` classes, so incoming JSON
  * becomes the class its handlers expect. Filled at bootstrap from handled
- * event types and the module's `integrationEvents` option.
+ * event types and the module's `integrationEvents` option. One name may be
+ * declared on several topics (python-cqrs services do that), one class each;
+ * {@link get} resolves by (topic, name), then by the name alone.
  */
 @Injectable()
 export class IntegrationEventRegistry {
-  private readonly byName = new Map<string, RegisteredIntegrationEvent>();
+  /** name → topic → class. */
+  private readonly byName = new Map<string, Map<string, RegisteredIntegrationEvent>>();
 
   register(type: Type<NotificationEvent<any>>): void {
     const contract = getIntegrationEventContract(type);
     if (!contract) {
       throw new MissingEventContractException(type.name, NOT_AN_INTEGRATION_EVENT(type.name));
     }
-    const existing = this.byName.get(contract.name);
+    let byTopic = this.byName.get(contract.name);
+    if (!byTopic) this.byName.set(contract.name, (byTopic = new Map()));
+    const existing = byTopic.get(contract.topic);
     if (existing && existing.type !== type) {
-      throw new ConfigurationException(DUPLICATE_EVENT_NAME(contract.name, existing.type.name, type.name));
+      throw new ConfigurationException(DUPLICATE_EVENT_NAME(contract.name, contract.topic, existing.type.name, type.name));
     }
-    this.byName.set(contract.name, { type, contract });
+    byTopic.set(contract.topic, { type, contract });
   }
 
-  get(eventName: string): RegisteredIntegrationEvent | undefined {
-    return this.byName.get(eventName);
+  /**
+   * The class registered for `eventName` on `topic`; else the one class of
+   * that name whatever its topic. `undefined` when there is none, or when
+   * several topics declare the name and none is `topic` (see {@link topicsOf}).
+   */
+  get(eventName: string, topic?: string): RegisteredIntegrationEvent | undefined {
+    const byTopic = this.byName.get(eventName);
+    if (!byTopic) return undefined;
+    const exact = topic === undefined ? undefined : byTopic.get(topic);
+    if (exact) return exact;
+    return byTopic.size === 1 ? byTopic.values().next().value : undefined;
+  }
+
+  /** The topics classes named `eventName` are registered on. */
+  topicsOf(eventName: string): string[] {
+    return [...(this.byName.get(eventName)?.keys() ?? [])];
   }
 
   /** Topics of all registered events (what a consumer subscribes to by default). */
   topics(): string[] {
-    return [...new Set([...this.byName.values()].map((e) => e.contract.topic))];
+    return [...new Set([...this.byName.values()].flatMap((byTopic) => [...byTopic.keys()]))];
   }
 }
