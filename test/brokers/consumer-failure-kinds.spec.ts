@@ -197,3 +197,21 @@ describe.each([kafka, rabbit, inMemory])('failure kinds on $name', (transport) =
     expect(new Set(attempts)).toEqual(new Set([1])); // the outage spent none of its 2 attempts
   });
 });
+
+describe('an attempt store that fails for good (not an outage)', () => {
+  it('counts the failed tries itself, so the message is still dead-lettered after retry.maxAttempts instead of looping', async () => {
+    const setup = inMemory.setup();
+    const probe = new Probe();
+    const broken = { begin: async () => Promise.reject(new Error('relation "inbox_attempts" does not exist')), clear: async () => undefined };
+    const app = await startConsumer(setup.strategy as never, probe, { name: unique('failure-kinds'), retry: { maxAttempts: 3, initialDelayMs: 1 }, consumer: { attempts: broken } });
+    try {
+      const event = probeEvent(setup.topic, { key: 'room', seq: 1 });
+      await setup.broker(app).publish([serializer.toMessage(event)]);
+      const [deadLetter] = await setup.readDeadLetters(1);
+      expect(deadLetter).toMatchObject({ eventId: event.eventId, attempts: '3', reason: 'Handler failed: relation "inbox_attempts" does not exist' });
+      expect(probe.attempts).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
