@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dispatchBenchmark } from './benchmarks/dispatch.bench.js';
 import { e2eLatencyBenchmark } from './benchmarks/e2e-latency.bench.js';
+import { eventHandlersBenchmark } from './benchmarks/event-handlers.bench.js';
 import { outboxWriteBenchmark } from './benchmarks/outbox-write.bench.js';
 import { peerRelayBenchmark } from './benchmarks/peer-relay.bench.js';
 import { relayMemoryBenchmark, relayScaleOutBenchmark } from './benchmarks/relay-fleet.bench.js';
@@ -20,7 +21,7 @@ import { runBenchmark } from './harness/runner.js';
 import { textReport } from './harness/text-report.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add new ones here. */
-const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, eventHandlersBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -6,6 +6,7 @@ import {
   CqrsBrokerModule,
   HandlesRequest,
   Request,
+  RequestMap,
   RequestMediator,
   StreamRequest,
   ValidationMiddleware,
@@ -56,6 +57,30 @@ class AddStreamRequestHandler implements StreamRequestHandler<AddStreamRequest> 
   }
 }
 
+/** The same sum behind a fallback and a circuit breaker that stays closed: what guarding a handler costs per send. */
+class GuardedAddRequest extends Request<number> {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+}
+
+@Injectable()
+class GuardedAddHandler implements RequestHandler<GuardedAddRequest> {
+  handle(request: GuardedAddRequest): Promise<number> {
+    return add(request.a, request.b);
+  }
+}
+
+@Injectable()
+class AddFallbackHandler implements RequestHandler<GuardedAddRequest> {
+  handle(): number {
+    return -1;
+  }
+}
+
 class AddCommand extends Command<number> {
   a!: number;
   b!: number;
@@ -79,6 +104,13 @@ class MediatorAppModule {}
 @Module({ imports: [CqrsBrokerModule.forRoot({ middlewares: [ValidationMiddleware] })], providers: [AddRequestHandler] })
 class ValidatedMediatorAppModule {}
 
+const guardedRequests = new RequestMap().bind(GuardedAddRequest, GuardedAddHandler, {
+  fallback: { handler: AddFallbackHandler, on: [RangeError], breaker: true },
+});
+
+@Module({ imports: [CqrsBrokerModule.forRoot({ requests: guardedRequests })], providers: [GuardedAddHandler, AddFallbackHandler] })
+class GuardedMediatorAppModule {}
+
 @Module({ imports: [CqrsModule.forRoot()], providers: [AddCommandHandler] })
 class NestCqrsAppModule {}
 
@@ -87,11 +119,13 @@ const NEST_CQRS = '@nestjs/cqrs CommandBus.execute';
 const DIRECT = 'direct handler call';
 const VALIDATED = 'RequestMediator.send + ValidationMiddleware';
 const STREAM = 'RequestMediator.stream (one item)';
+const GUARDED = 'RequestMediator.send, fallback + breaker (closed)';
 const GOAL_RATIO = 0.8;
 
 let apps: INestApplicationContext[] = [];
 let mediator: RequestMediator;
 let validatedMediator: RequestMediator;
+let guardedMediator: RequestMediator;
 let commandBus: CommandBus;
 let handler: AddRequestHandler;
 
@@ -106,8 +140,8 @@ function check(side: string, sum: number, ops: number): void {
 export const dispatchBenchmark: Benchmark = {
   name: 'dispatch',
   description:
-    'In-process dispatch of one command to a singleton async handler (a + b): RequestMediator.send vs @nestjs/cqrs CommandBus.execute vs an awaited direct call of the same handler; no middleware unless named. For reference, the same sum as a one-item RequestMediator.stream.',
-  packages: ['nestjs-cqrs-broker', '@nestjs/cqrs', '@nestjs/core', 'class-validator'],
+    'In-process dispatch of one command to a singleton async handler (a + b): RequestMediator.send vs @nestjs/cqrs CommandBus.execute vs an awaited direct call of the same handler; no middleware unless named. For reference, the same sum as a one-item RequestMediator.stream, and behind a fallback with a closed circuit breaker.',
+  packages: ['nestjs-cqrs-broker', '@nestjs/cqrs', '@nestjs/core', 'class-validator', 'cockatiel'],
   size: { rounds: 21, opsPerRound: 100_000, warmupRounds: 3 },
   sides: [
     {
@@ -155,12 +189,22 @@ export const dispatchBenchmark: Benchmark = {
         check(STREAM, sum, ops);
       },
     },
+    {
+      name: GUARDED,
+      note: 'for reference: the handler declares a fallback and a cockatiel circuit breaker, which stays closed (the handler never fails).',
+      async run(ops) {
+        let sum = 0;
+        for (let i = 0; i < ops; i++) sum += await guardedMediator.send(new GuardedAddRequest(i, 1));
+        check(GUARDED, sum, ops);
+      },
+    },
   ],
   ratios: [
     { numerator: MEDIATOR, denominator: NEST_CQRS },
     { numerator: MEDIATOR, denominator: DIRECT },
     { numerator: VALIDATED, denominator: MEDIATOR },
     { numerator: STREAM, denominator: MEDIATOR },
+    { numerator: GUARDED, denominator: MEDIATOR },
   ],
   goal: `RequestMediator.send takes at most ${GOAL_RATIO}× the time of @nestjs/cqrs CommandBus.execute, without middleware.`,
   evaluateGoal(result) {
@@ -172,8 +216,9 @@ export const dispatchBenchmark: Benchmark = {
   },
   async setup() {
     const boot = (module: object) => NestFactory.createApplicationContext(module, { logger: false });
-    apps = [await boot(MediatorAppModule), await boot(ValidatedMediatorAppModule), await boot(NestCqrsAppModule)];
-    const [mediatorApp, validatedApp, nestCqrsApp] = apps;
+    apps = [await boot(MediatorAppModule), await boot(ValidatedMediatorAppModule), await boot(NestCqrsAppModule), await boot(GuardedMediatorAppModule)];
+    const [mediatorApp, validatedApp, nestCqrsApp, guardedApp] = apps;
+    guardedMediator = guardedApp.get(RequestMediator);
     mediator = mediatorApp.get(RequestMediator);
     handler = mediatorApp.get(AddRequestHandler);
     validatedMediator = validatedApp.get(RequestMediator);
