@@ -4,6 +4,7 @@
 import { createOutboxEntity, createOutboxMigration } from 'nestjs-cqrs-broker/outbox';
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { EventTemplate } from './bench-events.js';
+import { BENCH_APP_NAME } from './cpu-time.js';
 import { MARIADB_URL, POSTGRES_URL, type BenchDatabase } from './services.js';
 
 const SEED_CHUNK = 50_000;
@@ -11,7 +12,7 @@ const SEED_CHUNK = 50_000;
 export async function openDataSource(db: BenchDatabase, entities: EntitySchema<any>[] = [], poolSize = 10): Promise<DataSource> {
   const dataSource = new DataSource(
     db === 'postgres'
-      ? { type: 'postgres', url: POSTGRES_URL, entities, poolSize, synchronize: entities.length > 0 }
+      ? { type: 'postgres', url: POSTGRES_URL, entities, poolSize, synchronize: entities.length > 0, applicationName: BENCH_APP_NAME }
       : { type: 'mariadb', url: MARIADB_URL, entities, poolSize, synchronize: entities.length > 0 },
   );
   return dataSource.initialize();
@@ -25,7 +26,7 @@ export async function openDataSource(db: BenchDatabase, entities: EntitySchema<a
 export async function openOutboxDataSource(db: BenchDatabase, table: string, extra: EntitySchema<any>[] = [], poolSize = 10): Promise<DataSource> {
   const migrationsTableName = `${table}_migrations`;
   const dataSource = new DataSource({
-    ...(db === 'postgres' ? { type: 'postgres' as const, url: POSTGRES_URL } : { type: 'mariadb' as const, url: MARIADB_URL }),
+    ...(db === 'postgres' ? { type: 'postgres' as const, url: POSTGRES_URL, applicationName: BENCH_APP_NAME } : { type: 'mariadb' as const, url: MARIADB_URL }),
     entities: [createOutboxEntity({ databaseType: db, tableName: table }), ...extra],
     poolSize,
     synchronize: extra.length > 0,
@@ -99,4 +100,46 @@ export async function waitUntilDrained(dataSource: DataSource, table: string, ti
     if (Date.now() > deadline) throw new Error(`${table}: ${pending} rows still pending after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Change capture: emits events numbered `from`..`to` from `template` as the
+ * library's writers do with relay source 'logical-replication' (one
+ * transactional logical-decoding message per transaction, in the layout of
+ * `encodeWalMessage`), one event per transaction, server-side in a procedure
+ * that commits as it goes. The slot must exist first.
+ */
+export async function seedWalBacklog(dataSource: DataSource, table: string, template: EventTemplate, from: number, to: number): Promise<void> {
+  const procedure = `bench_seed_wal_${process.pid}`;
+  await dataSource.query(`CREATE OR REPLACE PROCEDURE ${procedure}(prefix text, id_prefix text, topic text, body text, headers text, first int, last int)
+    LANGUAGE plpgsql AS $$
+    DECLARE meta bytea; payload bytea;
+    BEGIN
+      PERFORM set_config('synchronous_commit', 'off', false);
+      FOR g IN first..last LOOP
+        meta := convert_to(json_build_array(id_prefix || g, 'order_placed', topic, 'order-' || (g % 1000), 'application/json', 'none', replace(headers, '#', g::text))::text, 'UTF8');
+        payload := convert_to(replace(body, '#', g::text), 'UTF8');
+        PERFORM pg_logical_emit_message(true, prefix, '\\x01'::bytea || int4send(length(meta)) || meta || int4send(length(payload)) || payload);
+        COMMIT;
+      END LOOP;
+      PERFORM set_config('synchronous_commit', 'on', false);
+    END $$`);
+  try {
+    await dataSource.query(`CALL ${procedure}($1, $2, $3, $4, $5, $6, $7)`, [`cqrs_outbox:${table}`, template.eventIdPrefix, template.topic, template.body, template.headers, from, to]);
+  } finally {
+    await dataSource.query(`DROP PROCEDURE IF EXISTS ${procedure}`);
+  }
+}
+
+/** Drops a replication slot and its publication (an abandoned slot keeps the server's WAL forever). */
+export async function dropSlot(dataSource: DataSource, slotName: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await dataSource.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`, [slotName]);
+    const dropped = await dataSource
+      .query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [slotName])
+      .then(() => true, () => false);
+    if (dropped) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await dataSource.query(`DROP PUBLICATION IF EXISTS "${slotName}"`);
 }

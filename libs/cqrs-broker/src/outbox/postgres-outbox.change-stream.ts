@@ -90,11 +90,22 @@ export class PostgresOutboxChangeStream implements OutboxChangeStream {
     let inFlight: Promise<void> = Promise.resolve();
     let failure: Error | undefined;
     let scheduled = false;
+    /** Batches handed over and not yet handled (at most two: one publishing, one waiting). */
+    let queued = 0;
     let lastCommitAt = Date.now();
 
     const fail = (error: Error) => {
       failure ??= error;
       void service.stop();
+    };
+    /** A partial batch goes out once nothing is in flight (after what else arrived in the same read joined it). */
+    const flushSoon = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        if (!queued) void flush();
+      });
     };
     /** Hands the batch over behind the one in flight; acknowledges it once handled. */
     const flush = (): Promise<void> => {
@@ -103,14 +114,18 @@ export class PostgresOutboxChangeStream implements OutboxChangeStream {
       batch = [];
       batchLsn = undefined;
       if (lsn === undefined) return inFlight;
+      queued++;
       inFlight = inFlight.then(async () => {
-        if (failure) return;
         try {
+          if (failure) return;
           if (rows.length) await onBatch(rows);
           confirmed = lsn;
           await service.acknowledge(lsn);
         } catch (error) {
           fail(error as Error);
+        } finally {
+          // While a batch publishes, the next one fills rather than going out in small pieces.
+          if (--queued === 0 && batchLsn !== undefined) flushSoon();
         }
       });
       return inFlight;
@@ -145,13 +160,8 @@ export class PostgresOutboxChangeStream implements OutboxChangeStream {
             const previous = inFlight;
             void flush();
             await previous;
-          } else if (!scheduled) {
-            // Whatever else arrived in the same read joins the batch.
-            scheduled = true;
-            setImmediate(() => {
-              scheduled = false;
-              void flush();
-            });
+          } else if (!queued) {
+            flushSoon();
           }
           return;
         }
