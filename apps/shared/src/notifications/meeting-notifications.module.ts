@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventConsumerModule } from 'nestjs-cqrs-broker';
-import { InboxModule, createInboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { InboxAttemptStore, InboxModule, createInboxAttemptsEntity, createInboxEntity } from 'nestjs-cqrs-broker/inbox';
+import { DataSource } from 'typeorm';
 import { DeliveryLog } from './delivery-log.js';
 import { MeetingRoomClosedHandler } from './meeting-room-closed.handler.js';
 import { Notification } from './notification.entity.js';
 import { NotificationsController } from './notifications.controller.js';
 import { UserJoinedMeetingHandler } from './user-joined-meeting.handler.js';
 
-/** The consumer name: the inbox key, the dead-letter header, and the default Kafka group / RabbitMQ queue. */
+/** The consumer name: the inbox key, the attempt counts' key, `x-dead-letter-consumer`, the logs' prefix, and the default Kafka group / RabbitMQ queue (CONSUMER_GROUP changes only the latter). */
 export const MEETING_NOTIFICATIONS_CONSUMER = 'meeting-notifications';
 
 /** Tables this feature needs in the host app's DataSource. */
-export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity()];
+export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity(), createInboxAttemptsEntity()];
 
 /**
  * Notifications about meetings: consumes `meeting_room_closed` and
@@ -28,7 +29,11 @@ export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity()
   imports: [
     TypeOrmModule.forFeature([Notification]),
     InboxModule.forRoot({}),
-    EventConsumerModule.forRoot({ name: MEETING_NOTIFICATIONS_CONSUMER }),
+    // Attempts are counted in the database: a message that crashes the consumer every time still ends in the dead letter.
+    EventConsumerModule.forRootAsync({
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => ({ name: MEETING_NOTIFICATIONS_CONSUMER, attempts: new InboxAttemptStore(dataSource) }),
+    }),
   ],
   controllers: [NotificationsController],
   providers: [DeliveryLog, MeetingRoomClosedHandler, UserJoinedMeetingHandler],
