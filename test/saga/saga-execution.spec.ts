@@ -156,6 +156,20 @@ describe.each(databases)('sagas on $name', (db) => {
     expect([hotel.acts, flight.acts, car.acts]).toEqual([1, 1, 1]);
   });
 
+  it('one executor asked twice at once for one saga runs it once: the second call waits for the first', async () => {
+    const journal: Journal = [];
+    const { definition, instances, hotel, flight, car } = trip(journal, { delayMs: 15 });
+    const executor = buildExecutor(dataSource, [definition], instances, { tableName });
+    const id = randomUUID();
+    const start = async () => {
+      await executor.create(executor.sagaOf('book-trip'), id, { city: 'Prague' });
+      return executor.run(id);
+    };
+    const results = await Promise.all([start(), start(), start()]);
+    expect(results.map((saga) => saga.state)).toEqual([SagaState.Completed, SagaState.Completed, SagaState.Completed]);
+    expect([hotel.acts, flight.acts, car.acts]).toEqual([1, 1, 1]);
+  });
+
   it('two recovery workers racing on one interrupted saga run each step once: one wins the versioned write, the other stands back', async () => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight, car } = trip(journal, { delayMs: 10 });

@@ -1,4 +1,5 @@
 // Builds saga executors by hand on a test database (the Nest module is covered in saga-module.spec.ts).
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   compileSaga,
@@ -10,6 +11,9 @@ import {
   type SagaModuleOptions,
   type SagaStep,
 } from 'nestjs-cqrs-broker/saga';
+
+// The executors log every compensation and failure; the tests check the log itself.
+Logger.overrideLogger(false);
 
 /** Waits of a millisecond or so: tests spend no time in backoff. */
 export const FAST_RETRY = { initialDelayMs: 1, maxDelayMs: 5, jitter: 'none' } as const;
@@ -34,6 +38,7 @@ export function buildExecutor(
   definitions: readonly SagaDefinition<object>[],
   instances: ReadonlyMap<Function, SagaStep<object>>,
   options: HarnessOptions,
+  clock?: () => number,
 ): SagaExecutor {
   const resolved = resolveSagaOptions({ retry: FAST_RETRY, compensationRetry: FAST_RETRY, ...options });
   const sagas = definitions.map((definition) =>
@@ -43,5 +48,5 @@ export function buildExecutor(
       return instance;
     }, resolved),
   );
-  return new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), sagas, options: resolved });
+  return new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), sagas, options: resolved, clock });
 }

@@ -171,6 +171,8 @@ export const SAGA_RECOVERY_LIMIT = (attempts: number, state: string) =>
 export const SAGA_STALE = (ageMs: number, staleAfterMs: number) =>
   `The saga was interrupted ${Math.round(ageMs / 1000)} s ago, longer than recovery.staleAfterMs (${staleAfterMs} ms): compensated instead of resumed.`;
 export const SAGA_COMPENSATION_REQUESTED = 'Compensation requested by an admin.';
+export const NO_SAGA_RECOVERY = 'SagaRecoveryServer found no saga recovery worker: import SagaModule in the microservice\'s module.';
+export const SAGA_RECOVERY_SERVER_EMITS_NO_EVENTS = 'SagaRecoveryServer emits no events: it reports through logs.';
 
 // Fallbacks and circuit breakers
 export const FALLBACK_ANSWERS = (handlerName: string, messageName: string, eventId: string | undefined, reason: string, fallbackName: string) =>

@@ -10,6 +10,8 @@ export { resolveSagaOptions, type ResolvedSagaOptions, type ResolvedSagaRecovery
 export { SagaMediator, type SagaStartOptions } from './saga-mediator.js';
 export { SagaExecutor, type SagaExecutorDependencies, type SagaDriveResult } from './saga-executor.js';
 export { SagaLog, type SagaListQuery } from './saga-log.js';
+export { SagaRecovery, type SagaRecoveryDependencies, type SagaRecoveryResult } from './saga-recovery.js';
+export { SagaRecoveryServer } from './saga-recovery.server.js';
 export { compileSaga, type CompiledSaga, type CompiledSagaStep } from './compiled-saga.js';
 export { createSagaLogEntity, createSagaLogMigration, type SagaLogRecord, type SagaLogTableOptions } from './saga-table.js';
 export { SagaNotRegisteredException } from '../errors/saga-not-registered.exception.js';

@@ -26,7 +26,7 @@ import { sleep } from '../retry/sleep.js';
 import { isNonRetryable } from '../retry/transient-failure.js';
 import type { CompiledSaga, CompiledSagaStep } from './compiled-saga.js';
 import type { SagaLog, SagaLogChanges } from './saga-log.js';
-import type { ResolvedSagaOptions } from './saga-options.resolver.js';
+import type { ResolvedSagaOptions, ResolvedSagaRecoveryOptions } from './saga-options.resolver.js';
 import { snapshotOf, type SagaRecord, type SagaSnapshot, type SagaStepRecord } from './saga-record.js';
 import { COMPENSABLE_STEP_STATUSES, SagaState, SagaStepStatus, TERMINAL_SAGA_STATES } from './saga-state.js';
 import type { SagaStepContext } from './saga-step.interface.js';
@@ -61,6 +61,33 @@ const describe = (error: unknown): string => {
 const withStep = (steps: readonly SagaStepRecord[], index: number, change: Partial<SagaStepRecord>): SagaStepRecord[] =>
   steps.map((step, i) => (i === index ? { ...step, ...change } : step));
 
+const terminal = (state: SagaState): SagaLogChanges => ({ state, leaseOwner: null, leaseUntil: 0 });
+
+/** Marks a step's attempt as started (counted before it runs, so a crash counts too). */
+const claim = (steps: readonly SagaStepRecord[], index: number, kind: 'act' | 'compensate'): SagaStepRecord[] =>
+  kind === 'act'
+    ? withStep(steps, index, { status: SagaStepStatus.Running, attempts: steps[index].attempts + 1 })
+    : withStep(steps, index, { status: SagaStepStatus.Compensating, compensationAttempts: steps[index].compensationAttempts + 1 });
+
+type ForwardMove = { kind: 'complete' } | { kind: 'spent' | 'run'; index: number };
+type BackwardMove = { kind: 'compensated' } | { kind: 'spent' | 'run' | 'nothing-to-undo'; index: number };
+
+function planForward(saga: CompiledSaga, record: SagaRecord): ForwardMove {
+  const index = record.steps.findIndex((step) => step.status !== SagaStepStatus.Completed);
+  if (index < 0) return { kind: 'complete' };
+  // A claimed attempt is counted already; otherwise the step needs an attempt left.
+  if (record.claimedStep !== index && record.steps[index].attempts >= saga.steps[index].retry.maxAttempts) return { kind: 'spent', index };
+  return { kind: 'run', index };
+}
+
+function planBackward(saga: CompiledSaga, record: SagaRecord): BackwardMove {
+  const index = findLastIndex(record.steps, (step) => COMPENSABLE_STEP_STATUSES.has(step.status));
+  if (index < 0) return { kind: 'compensated' };
+  if (!saga.steps[index].step.compensate) return { kind: 'nothing-to-undo', index };
+  if (record.claimedStep !== index && record.steps[index].compensationAttempts >= saga.steps[index].compensationRetry.maxAttempts) return { kind: 'spent', index };
+  return { kind: 'run', index };
+}
+
 const findLastIndex = <T>(items: readonly T[], test: (item: T) => boolean): number => {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
   return -1;
@@ -86,6 +113,8 @@ export class SagaExecutor {
   private readonly clock: () => number;
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Sagas a `drive` of this executor is in: a second one waits, as for another worker. */
+  private readonly driving = new Set<string>();
 
   constructor(dependencies: SagaExecutorDependencies) {
     this.options = dependencies.options;
@@ -98,7 +127,7 @@ export class SagaExecutor {
   /** Adds a saga; a second saga of the same name is a configuration error. */
   register(saga: CompiledSaga): void {
     const existing = this.byName.get(saga.name);
-    if (existing && existing !== saga) throw new ConfigurationException(SAGA_NAME_TAKEN(saga.name, existing.type?.name ?? existing.name, saga.type?.name ?? saga.name));
+    if (existing && existing !== saga && (existing.type === undefined || existing.type !== saga.type)) throw new ConfigurationException(SAGA_NAME_TAKEN(saga.name, existing.type?.name ?? existing.name, saga.type?.name ?? saga.name));
     this.byName.set(saga.name, saga);
     if (saga.type) this.byType.set(saga.type, saga);
   }
@@ -176,14 +205,27 @@ export class SagaExecutor {
    * `maxRecoveryAttempts`) and compensates a running saga that is older than
    * `staleAfterMs` instead of resuming it.
    */
-  async drive(id: string, mode: { readonly recovery?: boolean } = {}): Promise<SagaDriveResult> {
+  async drive(id: string, mode: { readonly recovery?: boolean; readonly recoveryOptions?: ResolvedSagaRecoveryOptions } = {}): Promise<SagaDriveResult> {
     const loaded = await this.log.load(id);
     if (!loaded) throw new SagaNotFoundException(id);
+    if (this.driving.has(id)) return { record: loaded, busy: !TERMINAL_SAGA_STATES.has(loaded.state) };
+    this.driving.add(id);
+    try {
+      return await this.driveLoaded(loaded, mode);
+    } finally {
+      this.driving.delete(id);
+    }
+  }
+
+  private async driveLoaded(loaded: SagaRecord, mode: { readonly recovery?: boolean; readonly recoveryOptions?: ResolvedSagaRecoveryOptions }): Promise<SagaDriveResult> {
+    const id = loaded.id;
     let record: SagaRecord = loaded;
     const saga = this.sagaOf(record.name);
-    if (mode.recovery) {
+    // Taking a saga over from another worker (whose lease ran out) is a recovery, however this pass was asked for.
+    const orphaned = !TERMINAL_SAGA_STATES.has(record.state) && record.leaseOwner !== null && record.leaseOwner !== this.workerId && !this.leasedByOther(record);
+    if (mode.recovery || orphaned) {
       if (TERMINAL_SAGA_STATES.has(record.state) || this.leasedByOther(record)) return { record, busy: !TERMINAL_SAGA_STATES.has(record.state) };
-      const taken = await this.takeOver(record);
+      const taken = await this.takeOver(record, mode.recoveryOptions ?? this.options.recovery);
       if (!taken) return { record: (await this.log.load(id)) ?? record, busy: true };
       record = taken;
     }
@@ -239,8 +281,8 @@ export class SagaExecutor {
     return record.leaseOwner !== null && record.leaseOwner !== this.workerId && record.leaseUntil > this.clock();
   }
 
-  private async takeOver(record: SagaRecord): Promise<SagaRecord | null> {
-    const { maxRecoveryAttempts, staleAfterMs } = this.options.recovery;
+  private async takeOver(record: SagaRecord, options: ResolvedSagaRecoveryOptions): Promise<SagaRecord | null> {
+    const { maxRecoveryAttempts, staleAfterMs } = options;
     if (record.recoveryAttempts >= maxRecoveryAttempts) {
       this.logger.error(`Saga ${record.id} (${record.name}) failed: ${SAGA_RECOVERY_LIMIT(record.recoveryAttempts, record.state)}`);
       return this.write(record, { state: SagaState.Failed, error: SAGA_RECOVERY_LIMIT(record.recoveryAttempts, record.state), leaseOwner: null, leaseUntil: 0 });
@@ -257,23 +299,28 @@ export class SagaExecutor {
 
   /** The next forward move: complete the saga, fail a spent step, or run the first step not completed. */
   private async forward(saga: CompiledSaga, record: SagaRecord): Promise<SagaRecord | null> {
-    const index = record.steps.findIndex((step) => step.status !== SagaStepStatus.Completed);
-    if (index < 0) return this.write(record, { state: SagaState.Completed, leaseOwner: null, leaseUntil: 0 });
+    const move = planForward(saga, record);
+    if (move.kind === 'complete') return this.write(record, terminal(SagaState.Completed));
+    const { index } = move;
     const step = saga.steps[index];
-    const logged = record.steps[index];
-    if (logged.attempts >= step.retry.maxAttempts) {
+    if (move.kind === 'spent') {
       // Every attempt is spent and the last one never reported back: its worker stopped mid-step.
-      const error = logged.error ?? SAGA_STEP_INTERRUPTED(step.name, logged.attempts);
+      const error = record.steps[index].error ?? SAGA_STEP_INTERRUPTED(step.name, record.steps[index].attempts);
       return this.write(record, { state: SagaState.Compensating, error, steps: withStep(record.steps, index, { status: SagaStepStatus.Failed, error }) });
     }
-    const attempt = logged.attempts + 1;
-    const claimed = await this.write(record, { steps: withStep(record.steps, index, { status: SagaStepStatus.Running, attempts: attempt }) });
+    const claimed = record.claimedStep === index ? record : await this.write(record, { steps: claim(record.steps, index, 'act') });
     if (!claimed) return null;
+    const attempt = claimed.steps[index].attempts;
     try {
       return await this.inStepTransaction(claimed, step, attempt, 'act', async (context, stepContext) => {
         const result = await step.step.act(context, stepContext);
         const merged = result && typeof result === 'object' ? { ...context, ...result } : context;
-        return { context: merged, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Completed, error: null }) };
+        const done = { ...claimed, context: merged, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Completed, error: null }) };
+        // The next move rides on this commit: the next step's attempt is counted, or the saga completes.
+        const next = planForward(saga, done);
+        if (next.kind === 'run') return { changes: { context: merged, steps: claim(done.steps, next.index, 'act') }, claimedStep: next.index };
+        if (next.kind === 'complete') return { changes: { context: merged, steps: done.steps, ...terminal(SagaState.Completed) } };
+        return { changes: { context: merged, steps: done.steps } };
       });
     } catch (error) {
       if (error instanceof SagaConflictException) return null;
@@ -281,7 +328,7 @@ export class SagaExecutor {
       if (attempt < step.retry.maxAttempts && !isNonRetryable(error)) {
         await this.backoff(step.retry, attempt);
         // The error is written with the next attempt's claim.
-        return { ...claimed, steps: withStep(claimed.steps, index, { error: message }) };
+        return { ...claimed, claimedStep: undefined, steps: withStep(claimed.steps, index, { error: message }) };
       }
       this.logger.warn(`Saga ${record.id} (${saga.name}): ${SAGA_STEP_FAILED(step.name, attempt, message.split('\n')[0])}; compensating`);
       return this.write(claimed, {
@@ -294,38 +341,41 @@ export class SagaExecutor {
 
   /** The next backward move: end compensated, or compensate the last step whose effect is applied. */
   private async backward(saga: CompiledSaga, record: SagaRecord): Promise<SagaRecord | null> {
-    const index = findLastIndex(record.steps, (step) => COMPENSABLE_STEP_STATUSES.has(step.status));
-    if (index < 0) return this.write(record, { state: SagaState.Compensated, leaseOwner: null, leaseUntil: 0 });
+    const move = planBackward(saga, record);
+    if (move.kind === 'compensated') return this.write(record, terminal(SagaState.Compensated));
+    const { index } = move;
     const step = saga.steps[index];
-    const logged = record.steps[index];
-    if (!step.step.compensate) return this.write(record, { steps: withStep(record.steps, index, { status: SagaStepStatus.Compensated }) });
-    if (logged.compensationAttempts >= step.compensationRetry.maxAttempts) {
+    if (move.kind === 'nothing-to-undo') return this.write(record, { steps: withStep(record.steps, index, { status: SagaStepStatus.Compensated }) });
+    if (move.kind === 'spent') {
+      const logged = record.steps[index];
       const error = logged.status === SagaStepStatus.Compensating ? SAGA_COMPENSATION_INTERRUPTED(step.name, logged.compensationAttempts) : (record.error ?? '');
-      return this.write(record, { state: SagaState.Failed, error, steps: withStep(record.steps, index, { status: SagaStepStatus.CompensationFailed }), leaseOwner: null, leaseUntil: 0 });
+      return this.write(record, { ...terminal(SagaState.Failed), error, steps: withStep(record.steps, index, { status: SagaStepStatus.CompensationFailed }) });
     }
-    const attempt = logged.compensationAttempts + 1;
-    const claimed = await this.write(record, { steps: withStep(record.steps, index, { status: SagaStepStatus.Compensating, compensationAttempts: attempt }) });
+    const claimed = record.claimedStep === index ? record : await this.write(record, { steps: claim(record.steps, index, 'compensate') });
     if (!claimed) return null;
+    const attempt = claimed.steps[index].compensationAttempts;
     try {
       return await this.inStepTransaction(claimed, step, attempt, 'compensate', async (context, stepContext) => {
         await step.step.compensate!(context, stepContext);
-        return { steps: withStep(claimed.steps, index, { status: SagaStepStatus.Compensated }) };
+        const done = { ...claimed, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Compensated }) };
+        const next = planBackward(saga, done);
+        if (next.kind === 'run') return { changes: { steps: claim(done.steps, next.index, 'compensate') }, claimedStep: next.index };
+        if (next.kind === 'compensated') return { changes: { steps: done.steps, ...terminal(SagaState.Compensated) } };
+        return { changes: { steps: done.steps } };
       });
     } catch (error) {
       if (error instanceof SagaConflictException) return null;
       const message = describe(error);
       if (attempt < step.compensationRetry.maxAttempts) {
         await this.backoff(step.compensationRetry, attempt);
-        return { ...claimed, steps: withStep(claimed.steps, index, { error: message }) };
+        return { ...claimed, claimedStep: undefined, steps: withStep(claimed.steps, index, { error: message }) };
       }
       const failure = SAGA_COMPENSATION_FAILED(step.name, attempt, message);
       this.logger.error(`Saga ${record.id} (${saga.name}) failed: ${failure.split('\n')[0]}`);
       return this.write(claimed, {
-        state: SagaState.Failed,
+        ...terminal(SagaState.Failed),
         error: failure,
         steps: withStep(claimed.steps, index, { status: SagaStepStatus.CompensationFailed, error: message }),
-        leaseOwner: null,
-        leaseUntil: 0,
       });
     }
   }
@@ -340,9 +390,9 @@ export class SagaExecutor {
     step: CompiledSagaStep,
     attempt: number,
     kind: 'act' | 'compensate',
-    work: (context: Record<string, unknown>, stepContext: SagaStepContext) => Promise<SagaLogChanges>,
+    work: (context: Record<string, unknown>, stepContext: SagaStepContext) => Promise<{ changes: SagaLogChanges; claimedStep?: number }>,
   ): Promise<SagaRecord> {
-    return this.log.dataSource.transaction(async (manager: EntityManager) => {
+    return this.log.transaction(async (manager: EntityManager) => {
       const emitted: NotificationEvent<unknown>[] = [];
       const stepContext: SagaStepContext = {
         sagaId: record.id,
@@ -356,11 +406,11 @@ export class SagaExecutor {
           emitted.push(...events);
         },
       };
-      const changes = await work(structuredClone(record.context), stepContext);
+      const { changes, claimedStep } = await work(structuredClone(record.context), stepContext);
       if (emitted.length) await this.outbox!.add(manager, emitted);
       const next = await this.write(record, changes, manager);
       if (!next) throw new SagaConflictException(SAGA_LOST_RACE(record.id, step.name), record.id);
-      return next;
+      return { ...next, claimedStep };
     });
   }
 
@@ -374,7 +424,7 @@ export class SagaExecutor {
     const full: SagaLogChanges = { leaseOwner: this.workerId, leaseUntil: now + this.options.leaseMs, ...changes };
     const ok = await this.log.update(record.id, record.version, full, now, manager);
     if (!ok) return null;
-    const next: SagaRecord = { ...record, version: record.version + 1, updatedAt: now };
+    const next: SagaRecord = { ...record, version: record.version + 1, updatedAt: now, claimedStep: undefined };
     for (const [key, value] of Object.entries(full)) if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
     return next;
   }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../inbox/unique-violation.js';
+import { sleep } from '../retry/sleep.js';
 import { outboxDatabaseOf, parseTableName } from '../outbox/outbox-database.js';
 import type { SagaRecord, SagaStepRecord } from './saga-record.js';
 import { ACTIVE_SAGA_STATES, type SagaState } from './saga-state.js';
@@ -38,6 +39,7 @@ const COLUMNS = ['id', 'name', 'state', 'context', 'steps', 'error', 'version', 
 export class SagaLog {
   private readonly table: string;
   private readonly postgres: boolean;
+  private readonly sqlite?: SqliteConnection;
 
   constructor(
     readonly dataSource: DataSource,
@@ -46,7 +48,9 @@ export class SagaLog {
     const { schema, table } = parseTableName(tableName);
     const escape = (name: string) => dataSource.driver.escape(name);
     this.table = schema ? `${escape(schema)}.${escape(table)}` : escape(table);
-    this.postgres = outboxDatabaseOf(dataSource) === 'postgres';
+    const database = outboxDatabaseOf(dataSource);
+    this.postgres = database === 'postgres';
+    if (database === 'sqlite') this.sqlite = sqliteConnectionOf(dataSource);
   }
 
   /** `?` placeholders as the driver wants them. */
@@ -57,19 +61,30 @@ export class SagaLog {
   }
 
   private async read(text: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.sqlite) return this.sqlite.exclusive(async () => this.sqlite!.statement(text).all(...params) as Record<string, unknown>[]);
     return (await this.dataSource.query(this.sql(text), params)) as Record<string, unknown>[];
   }
 
   /** Runs a write and returns the rows it changed (`manager`: inside its transaction). */
   private async execute(text: string, params: unknown[], manager?: EntityManager): Promise<number> {
-    const own = manager?.queryRunner ? undefined : this.dataSource.createQueryRunner();
-    const runner = manager?.queryRunner ?? own!;
+    if (manager?.queryRunner) return (await manager.queryRunner.query(this.sql(text), params, true)).affected ?? 0;
+    if (this.sqlite) return this.sqlite.exclusive(async () => this.sqlite!.statement(text).run(...params).changes);
+    const runner = this.dataSource.createQueryRunner();
     try {
-      const result = await runner.query(this.sql(text), params, true);
-      return result.affected ?? 0;
+      return (await runner.query(this.sql(text), params, true)).affected ?? 0;
     } finally {
-      await own?.release();
+      await runner.release();
     }
+  }
+
+  /**
+   * Runs a step's work in a transaction of the log's data source. On SQLite
+   * the step transactions of this process take turns (TypeORM gives every
+   * caller the one connection, so two open transactions would be one).
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.sqlite) return this.sqlite.exclusive(() => this.dataSource.transaction(work));
+    return this.dataSource.transaction(work);
   }
 
   /** Stores a new saga; false if a saga with its id exists already. */
@@ -150,6 +165,58 @@ export class SagaLog {
     const rows = await this.read(`SELECT state, COUNT(*) AS count FROM ${this.table} GROUP BY state`, []);
     return Object.fromEntries(rows.map((row) => [String(row.state), Number(row.count)]));
   }
+}
+
+/** The part of a better-sqlite3 handle the log uses. */
+interface SqliteHandle {
+  readonly inTransaction: boolean;
+  prepare(sql: string): { all(...values: unknown[]): unknown[]; run(...values: unknown[]): { changes: number } };
+}
+
+/** How often to look again while someone else's transaction is open on the shared SQLite connection. */
+const TRANSACTION_RECHECK_MS = 2;
+
+/**
+ * SQLite through better-sqlite3, where TypeORM gives every caller the same
+ * connection: a statement sent while a transaction is open would join it
+ * (and roll back with it). The log's statements therefore take turns with
+ * the step transactions of this process (one lock per data source), wait
+ * until no other transaction is open, and run synchronously on the raw
+ * handle, so nothing can open a transaction in between.
+ */
+class SqliteConnection {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, ReturnType<SqliteHandle['prepare']>>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get handle(): SqliteHandle {
+    return (this.dataSource.driver as unknown as { databaseConnection: SqliteHandle }).databaseConnection;
+  }
+
+  statement(sql: string): ReturnType<SqliteHandle['prepare']> {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.handle.prepare(sql)));
+    return statement;
+  }
+
+  /** Runs `work` after the work queued before it, once no transaction is open on the connection. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(async () => {
+      while (this.handle.inTransaction) await sleep(TRANSACTION_RECHECK_MS);
+      return work();
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+const sqliteConnections = new WeakMap<DataSource, SqliteConnection>();
+
+function sqliteConnectionOf(dataSource: DataSource): SqliteConnection {
+  let connection = sqliteConnections.get(dataSource);
+  if (!connection) sqliteConnections.set(dataSource, (connection = new SqliteConnection(dataSource)));
+  return connection;
 }
 
 const text = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('utf8') : String(value));

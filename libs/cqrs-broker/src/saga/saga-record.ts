@@ -47,6 +47,12 @@ export interface SagaRecord {
   leaseUntil: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * In memory only: the step whose attempt this worker already counted in
+   * its last write (folded into the previous step's commit), so it runs
+   * without another claim.
+   */
+  claimedStep?: number;
 }
 
 export function snapshotOf<TContext extends object>(record: SagaRecord): SagaSnapshot<TContext> {

@@ -1,4 +1,4 @@
-import { Inject, Module, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { OutboxRepository } from '../outbox/outbox-repository.js';
@@ -7,13 +7,17 @@ import { SagaLog } from './saga-log.js';
 import { SagaMediator } from './saga-mediator.js';
 import type { SagaModuleOptions } from './saga-options.interface.js';
 import { resolveSagaOptions, sagaDataSourceOf, type ResolvedSagaOptions } from './saga-options.resolver.js';
+import { SagaRecovery } from './saga-recovery.js';
+import { SagaRecoveryController } from './saga-recovery.controller.js';
 import { SagaRegistry } from './saga-registry.js';
 import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './saga.module-definition.js';
 
 /**
  * Orchestrated sagas on TypeORM: `SagaMediator` starts them, `SagaExecutor`
- * runs their steps against the saga log. Steps emit events through the
- * outbox when `OutboxModule` is imported. Global by default.
+ * runs their steps against the saga log, and `SagaRecovery` resumes the
+ * sagas of workers that stopped (in the app unless `recovery.enabled` is
+ * false; see `SagaRecoveryServer` to run it as its own process). Steps emit
+ * events through the outbox when `OutboxModule` is imported. Global by default.
  *
  * @example
  * \@Module({
@@ -28,6 +32,7 @@ import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './s
  */
 @Module({
   imports: [DiscoveryModule],
+  controllers: [SagaRecoveryController],
   providers: [
     {
       // The one place the options are completed and checked.
@@ -49,19 +54,26 @@ import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './s
     },
     SagaRegistry,
     { provide: SagaMediator, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaMediator(executor) },
+    { provide: SagaRecovery, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaRecovery({ executor }) },
   ],
-  exports: [SagaMediator, SagaExecutor, SagaLog],
+  exports: [SagaMediator, SagaExecutor, SagaLog, SagaRecovery],
 })
-export class SagaModule extends SagaConfigurableModule implements BeforeApplicationShutdown {
+export class SagaModule extends SagaConfigurableModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly executor: SagaExecutor,
+    private readonly recovery: SagaRecovery,
     @Inject(RESOLVED_SAGA_OPTIONS) private readonly options: ResolvedSagaOptions,
   ) {
     super();
   }
 
-  /** Before the data source closes: sagas in flight stop after their current step. */
+  onApplicationBootstrap(): void {
+    if (this.options.recovery.enabled) this.recovery.start();
+  }
+
+  /** Before the data source closes: the recovery stops looking, and sagas in flight stop after their current step. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.executor.stop();
+    await this.recovery.stop();
   }
 }
