@@ -82,6 +82,7 @@ export interface AppKind {
   builds(line: NestLine): readonly Build[];
 }
 
+/** Bundlers resolve the same way for ESM and CommonJS sources, so the ESM app carries this check. */
 const bundlerCheck: Build = {
   label: 'tsc, moduleResolution bundler (type check)',
   tsconfig: 'tsconfig.bundler.json',
@@ -127,7 +128,6 @@ export const APP_KINDS: readonly AppKind[] = [
         compilerOptions: { module: 'node20', moduleResolution: 'node16', noEmit: true },
         emit: false,
       },
-      bundlerCheck,
     ],
   },
 ];
@@ -142,8 +142,17 @@ interface Run {
   readonly output: string;
 }
 
-function exec(command: string, args: readonly string[], cwd: string, timeoutMs: number): Run {
-  const run = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NODE_ENV: 'test', FORCE_COLOR: '0' } });
+/**
+ * The environment of every step: this process's, less what an enclosing `npm test` exported
+ * (npm_config_local_prefix and the like would point a nested npm at the workspace); npm reads
+ * the user's and global npmrc again by itself.
+ */
+const stepEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^npm_|^INIT_CWD$/i.test(name)),
+) as NodeJS.ProcessEnv;
+
+export function exec(command: string, args: readonly string[], cwd: string, timeoutMs: number): Run {
+  const run = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...stepEnv, NODE_ENV: 'test', FORCE_COLOR: '0' } });
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.message}` : ''}`;
   return { status: run.status, stdout: run.stdout ?? '', output };
 }

@@ -3,10 +3,9 @@
 // CommonJS on Nest 12 and Nest 11, and in each compiles the app (every moduleResolution that
 // kind of app uses) and runs one real flow: command → entity + event in the outbox → relay
 // microservice → in-memory broker → consumer → inbox → handler. See package-apps.ts.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_KINDS, NEST_LINES, NODE_FLOORS, canFetchNode, loadEntryPoints, nodeBinary, compileApp, generateApp, installTarball, installedVersions, newRunFolder, packLibrary, repoRoot, runApp, step, type PackReport } from './package-apps.js';
+import { APP_KINDS, NEST_LINES, exec, NODE_FLOORS, canFetchNode, loadEntryPoints, nodeBinary, compileApp, generateApp, installTarball, installedVersions, newRunFolder, packLibrary, repoRoot, runApp, step, type PackReport } from './package-apps.js';
 
 const bin = (name: string) => join(repoRoot, 'node_modules/.bin', name);
 
@@ -61,9 +60,9 @@ describe('the packed library', () => {
 
   it('npm publish --dry-run warns about nothing but the missing login', () => {
     // The tarball of beforeAll is fresh, so the build is not repeated here.
-    const run = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: join(repoRoot, 'libs/cqrs-broker'), encoding: 'utf8' });
-    expect(run.status, `[library] npm publish --dry-run:\n${run.stderr}`).toBe(0);
-    const warnings = run.stderr.split('\n').filter((line) => /npm (warn|error)/i.test(line) && !/requires you to be logged in/.test(line));
+    const run = exec('npm', ['publish', '--dry-run', '--ignore-scripts'], join(repoRoot, 'libs/cqrs-broker'), 120_000);
+    expect(run.status, `[library] npm publish --dry-run:\n${run.output}`).toBe(0);
+    const warnings = run.output.split('\n').filter((line) => /npm (warn|error)/i.test(line) && !/requires you to be logged in/.test(line));
     expect(warnings, '[library] npm publish --dry-run warnings').toEqual([]);
   }, 120_000);
 
