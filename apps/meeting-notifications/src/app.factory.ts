@@ -29,7 +29,8 @@ export async function createMeetingNotificationsApp(): Promise<INestApplication>
   app.enableShutdownHooks();
   const config = app.get<ConfigService<NotificationsEnvironment, true>>(ConfigService);
   const [brokerUrl, group] = [config.get('BROKER_URL', { infer: true }), config.get('CONSUMER_GROUP', { infer: true })];
-  app.connectMicroservice({ strategy: createConsumerTransport(brokerUrl, group) }, { inheritAppConfig: true });
+  const strategy = createConsumerTransport(brokerUrl, group, { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) });
+  app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   const logger = new Logger('MeetingNotifications');
   if (isInMemoryBroker(brokerUrl)) {
     logger.warn(

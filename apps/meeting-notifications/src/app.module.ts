@@ -25,7 +25,13 @@ export class NotificationsAppModule {
           }),
         }),
         // This service only consumes: the default in-memory broker is enough for the events its handlers might emit.
-        CqrsBrokerModule.forRoot({ middlewares: [LoggingMiddleware] }),
+        CqrsBrokerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<NotificationsEnvironment, true>) => ({
+            middlewares: [LoggingMiddleware],
+            naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
+          }),
+        }),
         MeetingNotificationsModule,
       ],
     };

@@ -37,7 +37,9 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({
             middlewares: [CorrelationMiddleware, LoggingMiddleware, ValidationMiddleware],
-            broker: createMessageBroker(config.get('BROKER_URL', { infer: true })),
+            broker: createMessageBroker(config.get('BROKER_URL', { infer: true }), { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) }),
+            wireFormat: config.get('WIRE_FORMAT', { infer: true }),
+            naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
           }),
         }),
         outboxModule({ relayServer: false }),

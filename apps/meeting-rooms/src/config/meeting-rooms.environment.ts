@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
+import { WIRE_FORMATS, type WireFormat } from 'nestjs-cqrs-broker';
 import { OUTBOX_CODECS, type OutboxCodec, type OutboxRelaySource } from 'nestjs-cqrs-broker/outbox';
 import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
 
@@ -24,6 +25,10 @@ export class MeetingRoomsEnvironment extends SampleEnvironment {
   @IsOptional()
   @IsString()
   OUTBOX_SLOT?: string;
+
+  /** Layout of the events written: `python-cqrs` (1.0+), or `python-cqrs-0.0`, the envelope a python-cqrs 0.0.x consumer needs (docs/python-cqrs.md). */
+  @IsIn(WIRE_FORMATS)
+  WIRE_FORMAT: WireFormat = 'python-cqrs';
 
   /** Compression of new outbox rows. */
   @IsIn(OUTBOX_CODECS)

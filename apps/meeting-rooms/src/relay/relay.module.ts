@@ -21,7 +21,10 @@ export class RelayModule {
         ScheduleModule.forRoot(),
         CqrsBrokerModule.forRootAsync({
           inject: [ConfigService],
-          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({ broker: createMessageBroker(config.get('BROKER_URL', { infer: true })) }),
+          useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({
+            broker: createMessageBroker(config.get('BROKER_URL', { infer: true }), { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) }),
+            wireFormat: config.get('WIRE_FORMAT', { infer: true }),
+          }),
         }),
         outboxModule({ relayServer: true }),
       ],

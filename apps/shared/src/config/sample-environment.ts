@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { AMQP_TOPOLOGIES, type AmqpTopology } from 'nestjs-cqrs-broker/amqp';
 import { IsBrokerUrl, IsDatabaseUrl } from './url.validators.js';
 
 /**
@@ -18,6 +19,15 @@ export class SampleEnvironment {
 
   @IsBrokerUrl()
   BROKER_URL = 'memory://';
+
+  /** RabbitMQ only: `python-cqrs` declares and reads what python-cqrs services do (docs/python-cqrs.md); `default`: our durable topology. */
+  @IsIn(AMQP_TOPOLOGIES)
+  AMQP_TOPOLOGY: AmqpTopology = 'default';
+
+  /** The zone a received event timestamp without one is read in (`UTC`, `local`, `+09:00`, `Asia/Tokyo`): python-cqrs producers' local zone. */
+  @IsString()
+  @IsNotEmpty()
+  NAIVE_TIMESTAMP_ZONE = 'UTC';
 
   /** `log`: log, warn and error; `debug` adds debug and verbose (one line per handled request); `silent` turns Nest's logger off (the e2e tests use it). */
   @IsIn(['debug', 'log', 'silent'])

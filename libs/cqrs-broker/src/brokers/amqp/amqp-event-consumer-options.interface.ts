@@ -1,4 +1,5 @@
 import type { AmqpConnectionManagerOptions } from 'amqp-connection-manager';
+import type { AmqpTopology } from './amqp-defaults.js';
 
 /**
  * Options of {@link AmqpEventConsumer}.
@@ -7,15 +8,30 @@ import type { AmqpConnectionManagerOptions } from 'amqp-connection-manager';
 export interface AmqpEventConsumerOptions {
   /** `amqp://user:pass@host:port/vhost` (or `amqps://`); several for a cluster. */
   readonly url: string | readonly string[];
-  /** This service's durable queue: instances of one service share it. */
-  readonly queue: string;
   /**
-   * Exchange (type `topic`) the producers publish to.
+   * What is declared and read: `'python-cqrs'` reads the queue named after
+   * each topic, declared as python-cqrs declares it (non-durable, no
+   * arguments), and binds nothing, so a python-cqrs publisher's messages
+   * arrive with no manual binding. See `AmqpTopology` and docs/python-cqrs.md.
+   * @default 'default'
+   */
+  readonly topology?: AmqpTopology;
+  /**
+   * This service's durable queue: instances of one service share it.
+   * Required in the default topology. In the python-cqrs topology the queues
+   * are the topics' and this only names the dead-letter exchange and queue
+   * (default there: the `EventConsumerModule` consumer name).
+   */
+  readonly queue?: string;
+  /**
+   * Exchange (type `topic`) the producers publish to (not used in the python-cqrs topology).
    * @default 'cqrs.events'
    */
   readonly exchange?: string;
   /**
-   * Binding keys of the queue.
+   * Binding keys of the queue; in the python-cqrs topology, the topics whose
+   * queues are read (a python-cqrs 0.0.x publisher sends every event to one
+   * queue, its `queue_name`: list that name).
    * @default the topics of the app's registered `@IntegrationEvent` classes
    */
   readonly routingKeys?: readonly string[];
@@ -27,16 +43,17 @@ export interface AmqpEventConsumerOptions {
   readonly prefetch?: number;
   /**
    * Dead-letter exchange (type `fanout`).
-   * @default `${queue}.dlx`
+   * @default `${queue}.dlx` (python-cqrs topology without `queue`: `${consumer name}.dlx`)
    */
   readonly deadLetterExchange?: string;
   /**
    * Queue bound to the dead-letter exchange.
-   * @default `${queue}.dlq`
+   * @default `${queue}.dlq` (python-cqrs topology without `queue`: `${consumer name}.dlq`)
    */
   readonly deadLetterQueue?: string;
   /**
-   * Extra arguments of the queue declaration (e.g. `x-queue-type: quorum`).
+   * Extra arguments of the queue declaration (e.g. `x-queue-type: quorum`);
+   * not used in the python-cqrs topology, whose queues have none.
    * The queue is declared with `x-dead-letter-exchange` set to the
    * dead-letter exchange; a queue that already exists with other arguments
    * makes the declaration fail.

@@ -4,8 +4,10 @@ import { DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-le
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { MessageHeaders } from '../broker-message.js';
 import { createAmqpConnection } from './amqp-connection.js';
-import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS } from './amqp-defaults.js';
+import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS, type AmqpTopology } from './amqp-defaults.js';
 import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
+import { PYTHON_CQRS_QUEUE, resolveAmqpTopology } from './amqp-topology.js';
+import { InvalidOptionException } from '../../errors/invalid-option.exception.js';
 import { withTimeout } from '../../retry/with-timeout.js';
 
 /**
@@ -27,6 +29,14 @@ import { withTimeout } from '../../retry/with-timeout.js';
  * back to the queue with every prefetched message behind it (nack-all with
  * requeue), so they come again in queue order.
  *
+ * With `topology: 'python-cqrs'` it reads, as a python-cqrs consumer does,
+ * the queue named after each topic, declared as python-cqrs declares it
+ * (non-durable, no arguments), and binds nothing: a python-cqrs publisher
+ * declares and binds that queue itself. Dead letters still go, published by
+ * this consumer, to its dead-letter exchange and queue (named after `queue`,
+ * else the consumer name). Instances of one service share the topic's queue,
+ * and so do all services reading that topic: each message reaches one of them.
+ *
  * @example
  * app.connectMicroservice({ strategy: new AmqpEventConsumer({ url: process.env.BROKER_URL!, queue: 'meeting-notifications' }) });
  * await app.startAllMicroservices();
@@ -41,10 +51,13 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   /** Bumped when a message is handed back: every delivery before it goes back with it (nackAll) and is skipped here. */
   private epoch = 0;
   private readonly publishTimeoutMs: number;
+  private readonly topology: AmqpTopology;
 
   constructor(private readonly options: AmqpEventConsumerOptions) {
     super(options.routingKeys);
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
+    this.topology = resolveAmqpTopology(options.topology);
+    if (this.topology === 'default' && !options.queue) throw new InvalidOptionException('queue', "a queue name (required with topology 'default')", options.queue);
   }
 
   /** A consumer for an `amqp://user:pass@host:port/vhost` URL. */
@@ -53,20 +66,22 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   }
 
   get deadLetterExchange(): string {
-    return this.options.deadLetterExchange ?? `${this.options.queue}.dlx`;
+    return this.options.deadLetterExchange ?? `${this.consumerGroup}.dlx`;
   }
 
   get deadLetterQueue(): string {
-    return this.options.deadLetterQueue ?? `${this.options.queue}.dlq`;
+    return this.options.deadLetterQueue ?? `${this.consumerGroup}.dlq`;
   }
 
+  /** `queue`; in the python-cqrs topology, where the queues are the topics', `queue` if set, else the consumer name. */
   protected override get consumerGroup(): string {
-    return this.options.queue;
+    return this.options.queue ?? this.consumerName;
   }
 
   protected async connect(routingKeys: string[]): Promise<void> {
+    if (this.topology === 'python-cqrs') return this.connectPythonCqrs(routingKeys);
     const exchange = this.options.exchange ?? DEFAULT_AMQP_EXCHANGE;
-    const { queue } = this.options;
+    const queue = this.options.queue!;
     this.connection = createAmqpConnection(this.options.url, this.log, this.options);
     this.connection.on('connect', () => this.setStatus('connected'));
     this.connection.on('disconnect', () => this.setStatus('disconnected'));
@@ -103,6 +118,40 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     this.log.log(`consuming queue ${queue} (bound to ${exchange} by ${routingKeys.join(', ')})`);
   }
 
+  /** The python-cqrs topology: one queue per topic, named after it, declared as python-cqrs declares it; no exchange, no binding. */
+  private async connectPythonCqrs(topics: string[]): Promise<void> {
+    this.connection = createAmqpConnection(this.options.url, this.log, this.options);
+    this.connection.on('connect', () => this.setStatus('connected'));
+    this.connection.on('disconnect', () => this.setStatus('disconnected'));
+    this.channel = this.connection.createChannel({
+      name: `cqrs-broker-consumer:${this.consumerGroup}`,
+      confirm: true,
+      json: false,
+      publishTimeout: this.publishTimeoutMs,
+      setup: async (channel: ConfirmChannel) => {
+        this.generation++;
+        await channel.assertExchange(this.deadLetterExchange, 'fanout', { durable: true });
+        await channel.assertQueue(this.deadLetterQueue, { durable: true });
+        await channel.bindQueue(this.deadLetterQueue, this.deadLetterExchange, '');
+        for (const topic of topics) await channel.assertQueue(topic, PYTHON_CQRS_QUEUE);
+      },
+    });
+    this.channel.on('error', (error) => this.log.error(`channel of queues ${topics.join(', ')} failed: ${(error as Error).message}`));
+    await this.channel.waitForConnect();
+    for (const topic of topics) {
+      await this.channel.consume(
+        topic,
+        (message) => {
+          const [generation, epoch] = [this.generation, this.epoch];
+          // One at a time, in delivery order across the topics' queues.
+          this.tail = this.tail.then(() => (epoch === this.epoch ? this.handle(message, generation, topic) : undefined));
+        },
+        { noAck: false, prefetch: this.options.prefetch ?? 20 },
+      );
+    }
+    this.log.log(`consuming queue(s) ${topics.join(', ')} (python-cqrs topology: non-durable queues named after the topics, no bindings)`);
+  }
+
   protected async disconnect(): Promise<void> {
     await this.channel?.cancelAll().catch(() => undefined);
     await this.tail;
@@ -116,13 +165,12 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     return this.connection;
   }
 
-  private async handle(message: ConsumeMessage, generation: number): Promise<void> {
+  /** `queue`: the queue it was read from, in the python-cqrs topology (its topic); else the routing key is the topic. */
+  private async handle(message: ConsumeMessage, generation: number, queue?: string): Promise<void> {
     try {
       const headers = stringHeaders(message);
-      const outcome = await this.consume(
-        { topic: message.fields.routingKey, body: message.content, headers, key: headers[AMQP_KEY_HEADER] },
-        this.deadLetterRoute(message),
-      );
+      const topic = queue ?? message.fields.routingKey;
+      const outcome = await this.consume({ topic, body: message.content, headers, key: headers[AMQP_KEY_HEADER] }, this.deadLetterRoute(message, topic));
       if (outcome.status === 'stopped') return; // left unacked: the broker redelivers it after we close
       // requeue: an outage outlasted its bound, or the dead letter could not be published: hand it back.
       this.settle(message, generation, outcome.status === 'requeue' ? 'requeue' : 'ack');
@@ -133,16 +181,16 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     }
   }
 
-  private deadLetterRoute(message: ConsumeMessage): DeadLetterRoute {
+  private deadLetterRoute(message: ConsumeMessage, topic: string): DeadLetterRoute {
     const { exchange, routingKey } = message.fields;
     const channel = this.channel!;
     return {
-      origin: `a message of ${routingKey}`,
+      origin: `a message of ${topic}`,
       destination: this.deadLetterExchange,
       originHeaders: {
         [DeadLetterHeaders.originalExchange]: exchange,
         [DeadLetterHeaders.originalRoutingKey]: routingKey,
-        [DeadLetterHeaders.originalTopic]: routingKey,
+        [DeadLetterHeaders.originalTopic]: topic,
       },
       // Confirmed, and bounded: the channel's publishTimeout, and withTimeout in case the wrapper's own bound does not fire.
       publish: async (headers) =>
