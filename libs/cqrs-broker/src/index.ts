@@ -29,6 +29,14 @@ export { wireInfoOf, type WireInfo } from './events/wire/wire-info.js';
 export { canonicalUuid } from './events/wire/event-id.js';
 export { formatWireTimestamp, DEFAULT_NAIVE_TIMESTAMP_ZONE, type WireTimestamp, type NaiveTimestampZone } from './events/wire/wire-timestamp.js';
 export { IntegrationEventRegistry } from './events/integration-event-registry.js';
+export type { EventCodec } from './events/codecs/event-codec.interface.js';
+export {
+  protobufCodec,
+  ProtobufEventCodec,
+  PROTOBUF_CONTENT_TYPE,
+  type ProtobufCodecOptions,
+  type ProtobufMessageType,
+} from './events/codecs/protobuf-event-codec.js';
 
 export type { FallbackOptions, ErrorClass } from './fallback/fallback-options.interface.js';
 export { CircuitBreakers } from './circuit-breaker/circuit-breakers.js';

@@ -22,6 +22,8 @@ export const CqrsBrokerErrorCode = {
   MalformedEvent: 'CQRS_BROKER_MALFORMED_EVENT',
   /** {@link UnknownEventException}. */
   UnknownEvent: 'CQRS_BROKER_UNKNOWN_EVENT',
+  /** {@link UnsupportedContentTypeException}. */
+  UnsupportedContentType: 'CQRS_BROKER_UNSUPPORTED_CONTENT_TYPE',
   /** {@link UnserializableEventException}. */
   UnserializableEvent: 'CQRS_BROKER_UNSERIALIZABLE_EVENT',
   /** {@link EventCascadeLimitException}. */
@@ -30,6 +32,8 @@ export const CqrsBrokerErrorCode = {
   InvalidOption: 'CQRS_BROKER_INVALID_OPTION',
   /** {@link ConfigurationException}. */
   Configuration: 'CQRS_BROKER_CONFIGURATION',
+  /** {@link MissingPeerDependencyException}. */
+  MissingPeerDependency: 'CQRS_BROKER_MISSING_PEER_DEPENDENCY',
   /** {@link InvalidBrokerUrlException}. */
   InvalidBrokerUrl: 'CQRS_BROKER_INVALID_BROKER_URL',
   /** {@link UnroutableMessageException}. */

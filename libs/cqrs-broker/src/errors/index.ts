@@ -1,6 +1,7 @@
 export { CqrsBrokerErrorCode, type CqrsBrokerError } from './error-codes.js';
 export { CqrsBrokerException } from './cqrs-broker.exception.js';
 export { ConfigurationException } from './configuration.exception.js';
+export { MissingPeerDependencyException } from './missing-peer-dependency.exception.js';
 export { InvalidOptionException } from './invalid-option.exception.js';
 export { RequestHandlerNotFoundException } from './request-handler-not-found.exception.js';
 export { DuplicateHandlerException } from './duplicate-handler.exception.js';
@@ -9,6 +10,7 @@ export { RequestValidationException } from './request-validation.exception.js';
 export { MissingEventContractException } from './missing-event-contract.exception.js';
 export { MalformedEventException } from './malformed-event.exception.js';
 export { UnknownEventException } from './unknown-event.exception.js';
+export { UnsupportedContentTypeException } from './unsupported-content-type.exception.js';
 export { UnserializableEventException } from './unserializable-event.exception.js';
 export { EventCascadeLimitException } from './event-cascade-limit.exception.js';
 export { InvalidBrokerUrlException } from './invalid-broker-url.exception.js';

@@ -44,7 +44,18 @@ export const UNKNOWN_EVENT = (eventName: string, topic: string | undefined, regi
   `unknown event name "${eventName}"` +
   (topic === undefined ? '' : ` on topic "${topic}"`) +
   (registeredOn.length ? ` (registered on topic(s) ${registeredOn.map((t) => `"${t}"`).join(', ')} only, so the topic cannot tell which)` : '');
-export const UNSERIALIZABLE_EVENT = (eventName: string, reason: string) => `Event "${eventName}" cannot be serialized to JSON: ${reason}`;
+export const UNSERIALIZABLE_EVENT = (eventName: string, reason: string) => `Event "${eventName}" cannot be serialized: ${reason}`;
+export const UNSUPPORTED_CONTENT_TYPE = (contentType: string, known: readonly string[]) =>
+  `content type "${contentType}" has no codec in this app (it reads ${known.map((c) => `"${c}"`).join(', ')})`;
+export const CODEC_NOT_PREPARED = (className: string, contentType: string) =>
+  `its codec (${contentType}) was not prepared: register ${className} (handle it, or list it in integrationEvents) so its codec is prepared at startup`;
+export const PAYLOAD_CODEC_MISMATCH = (eventName: string, registered: string, received: string) =>
+  `"${eventName}" is registered with the codec ${registered}, which cannot read a body of ${received}`;
+export const PROTOBUF_PACKAGE_MISSING = (declaredBy: string) =>
+  `The protobuf codec of ${declaredBy} needs the package protobufjs: npm install protobufjs`;
+export const PROTOBUF_OPTIONS = 'exactly one of protoFile and protoSource (or a message type object as messageType)';
+export const PROTOBUF_TYPE_NOT_FOUND = (typeName: string, declaredBy: string) =>
+  `The protobuf codec of ${declaredBy} names the message type "${typeName}", which its .proto does not define.`;
 export const EVENT_CASCADE_LIMIT = (limit: number) =>
   `More than ${limit} events cascaded from one emit: do event handlers produce each other's events in a cycle?`;
 

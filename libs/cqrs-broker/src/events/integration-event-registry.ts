@@ -55,6 +55,11 @@ export class IntegrationEventRegistry {
     return [...(this.byName.get(eventName)?.keys() ?? [])];
   }
 
+  /** Every registered class with its contract. */
+  all(): RegisteredIntegrationEvent[] {
+    return [...this.byName.values()].flatMap((byTopic) => [...byTopic.values()]);
+  }
+
   /** Topics of all registered events (what a consumer subscribes to by default). */
   topics(): string[] {
     return [...new Set([...this.byName.values()].flatMap((byTopic) => [...byTopic.keys()]))];

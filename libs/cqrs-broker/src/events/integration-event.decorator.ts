@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { EventCodec } from './codecs/event-codec.interface.js';
 
 export const INTEGRATION_EVENT_METADATA = 'cqrs-broker:integration-event';
 
@@ -10,6 +11,13 @@ export interface IntegrationEventContract {
   readonly topic: string;
   /** Class of the payload, with class-validator decorators, checked when the event is received. */
   readonly payload?: Type<object>;
+  /**
+   * How the event's body is written and read, e.g. {@link protobufCodec}.
+   * Prepared once at startup when the class is registered (handled, or
+   * listed in `integrationEvents`).
+   * @default python-cqrs JSON (`application/json`)
+   */
+  readonly codec?: EventCodec;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface WireInfo {
   readonly eventId: string;
   /** The timestamp as sent, with its microseconds; absent when the message had none. */
   readonly eventTimestamp?: WireTimestamp;
+  /** The body's content type, e.g. `application/json`, `application/x-protobuf` (see `EventCodec`). */
+  readonly contentType?: string;
   /** The 0.0.x envelope's own fields, when the event came in one. */
   readonly envelope?: {
     readonly messageType?: string;
