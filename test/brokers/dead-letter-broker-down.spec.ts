@@ -68,7 +68,15 @@ describe('a dead letter while the Kafka broker is down', () => {
     probe.gate = held.promise;
     let app: INestMicroservice | undefined;
     try {
-      const consumer = new ObservedKafkaConsumer({ client: { brokers, retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 } }, groupId: unique('dlt-broker-down'), topics: [topic], publishTimeoutMs: 5_000 });
+      // Heartbeats far apart: a broker shutting down answers them with NOT_COORDINATOR, which would (rightly) make the
+      // consumer leave the message unresolved before it is dead-lettered; this test is about the dead-letter publish.
+      const consumer = new ObservedKafkaConsumer({
+        client: { brokers, retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 } },
+        groupId: unique('dlt-broker-down'),
+        topics: [topic],
+        publishTimeoutMs: 5_000,
+        consumer: { sessionTimeout: 90_000, heartbeatInterval: 30_000 },
+      });
       app = await startConsumer(consumer, probe, { name: 'dlt-broker-down', retry: { maxAttempts, initialDelayMs: 10 } });
       // Held at its first attempt (so the broker can go down meanwhile), then failing every attempt.
       const poison = probeEvent(topic, { key: 'room', seq: 1, block: true });
