@@ -7,6 +7,7 @@ import { encodeBody, type OutboxCodec } from './outbox-codec.js';
 import type { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
 import type { OutboxRelaySource } from './outbox-options.interface.js';
 import type { OutboxDialect, PreparedOutboxRow } from './outbox.dialect.js';
+import type { CqrsTracing } from '../tracing/cqrs-tracing.js';
 
 const LIMITS = { eventId: 128, eventName: 255, topic: 255, key: 255 } as const;
 
@@ -24,6 +25,8 @@ export class OutboxRepository {
     private readonly notify: boolean,
     /** `logical-replication`: events go to the WAL only (see `OutboxRelaySource`). */
     private readonly source: OutboxRelaySource = 'table',
+    /** Tracing on: an `outbox write` span, whose context every row stores in its headers. */
+    private readonly tracing: CqrsTracing | null = null,
   ) {}
 
   /** The outbox table this repository writes. */
@@ -64,18 +67,7 @@ export class OutboxRepository {
   /** Stores already serialized messages with `manager`. */
   async addMessages(manager: EntityManager, messages: readonly BrokerMessage[]): Promise<void> {
     if (!messages.length) return;
-    const rows: PreparedOutboxRow[] = await Promise.all(
-      messages.map(async (m) => ({
-        eventId: m.eventId,
-        eventName: m.eventName,
-        topic: m.topic,
-        key: m.key ?? null,
-        payload: await encodeBody(this.codec, m.body),
-        contentType: m.headers[MessageHeaders.contentType] ?? JSON_CONTENT_TYPE,
-        codec: this.codec,
-        headers: JSON.stringify(m.headers),
-      })),
-    );
+    const rows = await this.prepare(messages);
     if (this.source === 'logical-replication') {
       // One WAL message, decoded for the relays' slot at commit: nothing to wake, the stream pushes it.
       await this.dialect.emit(manager, rows);
@@ -84,5 +76,39 @@ export class OutboxRepository {
     // On PostgreSQL the NOTIFY for other processes' relays rides on the INSERT (one round trip).
     await this.dialect.insert(manager, rows, this.notify);
     this.commits.track(manager.queryRunner);
+  }
+
+  /**
+   * The statement that stores `messages` when sent together with the COMMIT
+   * of `manager`'s transaction (one round trip: `OutboxTransaction`), or
+   * undefined where the database cannot take both at once (then
+   * {@link addMessages} stores them before the COMMIT).
+   */
+  async statementForCommit(manager: EntityManager, messages: readonly BrokerMessage[]): Promise<string | undefined> {
+    if (!messages.length) return undefined;
+    const statement = this.dialect.statementForCommit(await this.prepare(messages), this.notify, this.source);
+    if (statement !== undefined && this.source === 'table') this.commits.track(manager.queryRunner);
+    return statement;
+  }
+
+  /** With tracing on, inside an `outbox write` span whose context each row stores in its headers. */
+  private prepare(messages: readonly BrokerMessage[]): Promise<PreparedOutboxRow[]> {
+    if (this.tracing) return this.tracing.outboxWrite(messages, this.dialect.tableName, (traceHeaders) => this.rows(messages, traceHeaders));
+    return this.rows(messages);
+  }
+
+  private rows(messages: readonly BrokerMessage[], traceHeaders?: Readonly<Record<string, string>>): Promise<PreparedOutboxRow[]> {
+    return Promise.all(
+      messages.map(async (m) => ({
+        eventId: m.eventId,
+        eventName: m.eventName,
+        topic: m.topic,
+        key: m.key ?? null,
+        payload: await encodeBody(this.codec, m.body),
+        contentType: m.headers[MessageHeaders.contentType] ?? JSON_CONTENT_TYPE,
+        codec: this.codec,
+        headers: JSON.stringify(traceHeaders ? { ...m.headers, ...traceHeaders } : m.headers),
+      })),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { BrokerMessage } from '../brokers/broker-message.js';
 import type { NotificationEvent } from '../events/notification-event.js';
 import type { OutboxRepository } from './outbox-repository.js';
@@ -34,18 +34,51 @@ export class OutboxTransaction {
     private readonly repository: OutboxRepository,
   ) {}
 
-  run<T>(work: (tx: OutboxTransactionContext) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
+  /**
+   * On PostgreSQL the events' statement travels with the COMMIT, in one round
+   * trip (`INSERT …; COMMIT` as one simple-protocol query); elsewhere it is
+   * sent just before the COMMIT. If it fails, the transaction rolls back.
+   */
+  async run<T>(work: (tx: OutboxTransactionContext) => Promise<T>): Promise<T> {
+    // As EntityManager.transaction does, with a hand on the COMMIT.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
       const queued: BrokerMessage[] = [];
-      const tx: OutboxTransactionContext = {
-        manager,
+      const result = await work({
+        manager: runner.manager,
         add: (...events) => {
           queued.push(...this.repository.serialize(events));
         },
-      };
-      const result = await work(tx);
-      await this.repository.addMessages(manager, queued);
+      });
+      const statement = await this.repository.statementForCommit(runner.manager, queued);
+      if (statement === undefined) await this.repository.addMessages(runner.manager, queued);
+      else sendWithCommit(runner, statement);
+      await runner.commitTransaction();
       return result;
-    });
+    } catch (error) {
+      try {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+      } catch {
+        // The connection is gone; the server rolled back. The caller gets the first error.
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
+}
+
+/**
+ * Makes the runner's next `COMMIT` (TypeORM's commitTransaction sends exactly
+ * that) go out as `<statement>; COMMIT` in one query, so TypeORM still keeps
+ * its transaction state and tells subscribers about the commit. Without bound
+ * values node-postgres uses the simple protocol, which takes several
+ * statements; if the first fails, PostgreSQL skips the COMMIT and the query
+ * rejects, so the caller rolls back.
+ */
+function sendWithCommit(runner: QueryRunner, statement: string): void {
+  const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+  runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) =>
+    sql === 'COMMIT' ? query(`${statement}; COMMIT`, undefined, structured) : query(sql, parameters, structured)) as QueryRunner['query'];
 }

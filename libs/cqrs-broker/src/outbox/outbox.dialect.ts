@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { OUTBOX_CDC_NEEDS_POSTGRES } from '../errors/messages.js';
 import { parseTableName, type OutboxDatabase } from './outbox-database.js';
-import type { OutboxOrdering } from './outbox-options.interface.js';
+import type { OutboxOrdering, OutboxRelaySource } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { SqlParams } from './sql-params.js';
 
@@ -222,6 +222,18 @@ export abstract class OutboxDialect {
       const last = start + INSERT_CHUNK >= rows.length;
       await manager.query(notify && last ? this.insertAndNotify(sql, p) : sql, p.values);
     }
+  }
+
+  /**
+   * The rows as one statement of literal SQL (no bound parameters) that the
+   * caller sends in the same round trip as its COMMIT (`<statement>; COMMIT`,
+   * see `OutboxTransaction`): the INSERT, with the wake-up when `notify`
+   * (`table` source), or the WAL message (`logical-replication`). Undefined
+   * where the driver cannot send two statements at once: the rows are then
+   * inserted on their own before COMMIT, as {@link insert} does.
+   */
+  statementForCommit(_rows: readonly PreparedOutboxRow[], _notify: boolean, _source: OutboxRelaySource): string | undefined {
+    return undefined;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { OUTBOX_CDC_NO_REPLICATION, OUTBOX_CDC_WAL_LEVEL } from '../errors/messages.js';
-import type { OutboxOrdering } from './outbox-options.interface.js';
+import type { OutboxOrdering, OutboxRelaySource } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { encodeWalMessage } from './outbox-wal-message.js';
 import {
@@ -102,6 +102,23 @@ export class PostgresOutboxDialect extends OutboxDialect {
     return `WITH inserted AS (${insert}) SELECT pg_notify(${p.add(this.channel)}, '')`;
   }
 
+  /**
+   * Literal SQL (node-postgres sends a query without values with the simple
+   * protocol, which takes several statements): text as `E'…'` with `\` and `'`
+   * doubled, bytes as `decode('<hex>', 'hex')`, so no value can end its
+   * literal whatever it holds.
+   */
+  override statementForCommit(rows: readonly PreparedOutboxRow[], notify: boolean, source: OutboxRelaySource): string | undefined {
+    if (!rows.length) return undefined;
+    if (source === 'logical-replication') return `SELECT pg_logical_emit_message(true, ${literal(this.messagePrefix)}, ${bytesLiteral(encodeWalMessage(rows))})`;
+    const values = rows.map(
+      (row) =>
+        `(${[row.eventId, row.eventName, row.topic, row.key].map(literal).join(', ')}, ${bytesLiteral(row.payload)}, ${[row.contentType, row.codec, row.headers].map(literal).join(', ')}, '${OutboxStatus.pending}', 0, now(), now())`,
+    );
+    const insert = `INSERT INTO ${this.table} (event_id, event_name, topic, event_key, payload, content_type, codec, headers, status, attempts, next_attempt_at, created_at) VALUES ${values.join(', ')}`;
+    return notify ? `WITH inserted AS (${insert}) SELECT pg_notify(${literal(this.channel)}, '')` : insert;
+  }
+
   /** LISTEN on the channel {@link insertAndNotify} notifies; PostgreSQL delivers a NOTIFY only if and when its transaction commits. */
   override createWakeupSource(onWake: () => void, logger: LoggerService): OutboxWakeupSource {
     return new PostgresOutboxListener(this.dataSource, this.channel, onWake, logger);
@@ -152,4 +169,13 @@ export class PostgresOutboxDialect extends OutboxDialect {
   override createChangeStream(options: OutboxChangeStreamOptions): OutboxChangeStream {
     return new PostgresOutboxChangeStream(this.dataSource, this.messagePrefix, options);
   }
+}
+
+/** A PostgreSQL escape-string literal (or NULL) that holds `value` whatever it contains. */
+function literal(value: string | null): string {
+  return value === null ? 'NULL' : `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function bytesLiteral(bytes: Buffer): string {
+  return `decode('${bytes.toString('hex')}', 'hex')`;
 }
