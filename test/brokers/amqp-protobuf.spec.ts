@@ -3,6 +3,7 @@ import amqplib from 'amqplib';
 import type { EventSerializer, NotificationEvent } from 'nestjs-cqrs-broker';
 import { AmqpEventConsumer, AmqpMessageBroker } from 'nestjs-cqrs-broker/amqp';
 import { deleteAmqp, rawQueue, readQueue } from './support/amqp-raw.js';
+import { consumeLikePythonCqrs, ownVhost } from './support/python-cqrs.js';
 import { ProtoProbe, PROTO_PROBE, ProtoProbeHandler, protoProbeEvent, protobufSerializer, readAsPythonCqrsLayout } from './support/protobuf-events.js';
 import { AMQP_URL, eventually, requireRabbitMq, unique } from './support/services.js';
 import { Probe, probeEvent, startConsumer } from './support/test-events.js';
@@ -106,5 +107,51 @@ describe('protobuf events through RabbitMQ', () => {
       'Malformed event: content type "application/avro" has no codec in this app (it reads "application/json", "application/x-protobuf")',
     );
     expect(header(deadLetter, 'x-delivery-attempts')).toBe('1');
+  });
+});
+
+describe('protobuf events through RabbitMQ in the python-cqrs topology', () => {
+  let vhost: Awaited<ReturnType<typeof ownVhost>>;
+  let broker: AmqpMessageBroker;
+  let serializer: EventSerializer;
+  let app: INestMicroservice | undefined;
+
+  beforeAll(async () => {
+    await requireRabbitMq();
+    vhost = await ownVhost('cqrs-protobuf-py');
+    serializer = await protobufSerializer();
+    broker = new AmqpMessageBroker({ url: vhost.url, topology: 'python-cqrs', connectionName: 'amqp-protobuf-python-spec' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await broker?.close();
+    await vhost?.drop();
+  });
+
+  it("sends what python-cqrs 5.x's protobuf codec sends (content type property, event_name and message_id headers, not persistent), and reads it back from the property alone", async () => {
+    const rawTopic = unique('py-protobuf-raw');
+    const sentRaw = protoProbeEvent(rawTopic, { key: 'k', seq: 1, big: '7' });
+    await broker.publish([serializer.toMessage(sentRaw)]);
+    const [raw] = await consumeLikePythonCqrs(rawTopic, 1, vhost.url);
+    expect(raw.properties.contentType).toBe('application/x-protobuf');
+    expect(raw.properties.headers).toEqual({ event_name: 'broker_test_proto_probe', message_id: sentRaw.eventId });
+    expect(raw.properties.deliveryMode).not.toBe(2);
+    expect(readAsPythonCqrsLayout(raw.content)).toMatchObject({ event_id: sentRaw.eventId, event_name: 'broker_test_proto_probe', payload: { key: 'k', seq: 1, big: '7' } });
+
+    const topic = unique('py-protobuf');
+    const protoProbe = new ProtoProbe();
+    app = await startConsumer(new AmqpEventConsumer({ url: vhost.url, topology: 'python-cqrs', queue: unique('py-protobuf-consumer'), routingKeys: [topic] }), new Probe(), {
+      name: 'amqp-protobuf-python-spec',
+      retry: { maxAttempts: 1 },
+      providers: [ProtoProbeHandler, { provide: PROTO_PROBE, useValue: protoProbe }],
+    });
+    const sent = protoProbeEvent(topic, { key: 'k', seq: 2, big: '8' });
+    await broker.publish([serializer.toMessage(sent)]);
+    await eventually(() => protoProbe.received.length === 1, 'the consumer handled the protobuf event');
+    const [{ event, contentType }] = protoProbe.received;
+    expect(contentType).toBe('application/x-protobuf');
+    expect([event.eventId, event.topic]).toEqual([sent.eventId, topic]);
+    expect({ ...event.payload }).toEqual({ key: 'k', seq: 2, big: '8' });
   });
 });

@@ -220,5 +220,7 @@ function stringHeaders(message: ConsumeMessage): Record<string, string> {
     headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   if (!headers[MessageHeaders.eventId] && message.properties.messageId) headers[MessageHeaders.eventId] = String(message.properties.messageId);
+  // A publisher that sets only the content type property (python-cqrs 5.x's protobuf codec does): the serializer reads the header.
+  if (!headers[MessageHeaders.contentType] && message.properties.contentType) headers[MessageHeaders.contentType] = String(message.properties.contentType);
   return headers;
 }

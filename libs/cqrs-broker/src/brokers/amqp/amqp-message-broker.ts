@@ -121,7 +121,11 @@ export class AmqpMessageBroker implements MessageBroker {
   private propertiesOf(message: BrokerMessage, timestamp: number): Options.Publish & { timeout: number } {
     if (this.topology === 'python-cqrs') {
       // As aio-pika's Message(body=…) that python-cqrs sends: not persistent, no headers; the id lets us match a basic.return.
-      return { persistent: false, mandatory: this.mandatory, messageId: message.eventId, timeout: this.publishTimeoutMs };
+      const properties = { persistent: false, mandatory: this.mandatory, messageId: message.eventId, timeout: this.publishTimeoutMs };
+      const contentType = message.headers[MessageHeaders.contentType];
+      if (contentType === undefined || contentType === JSON_CONTENT_TYPE) return properties;
+      // Another codec's body (protobuf): python-cqrs 5.x sends such a body with its content type and these two headers.
+      return { ...properties, contentType, headers: { event_name: message.eventName, message_id: message.eventId } };
     }
     const headers: Record<string, string> = { ...message.headers };
     if (message.key !== undefined) headers[AMQP_KEY_HEADER] = message.key;
