@@ -81,4 +81,15 @@ export interface CqrsBrokerModuleOptions {
    * @default 'UTC'
    */
   naiveTimestampZone?: NaiveTimestampZone;
+  /**
+   * OpenTelemetry spans through `@opentelemetry/api` (an optional peer,
+   * loaded when this is true; without a registered SDK the spans are
+   * no-ops): `send <Request>`, `handle <Request|Event>`, `outbox write`
+   * (its context stored with each row), the relay's `publish <topic>`, the
+   * consumer's `process <topic>` and `inbox decision`. Register the SDK
+   * (e.g. `@opentelemetry/sdk-node`) before the app starts. Off: none of
+   * this runs.
+   * @default false
+   */
+  tracing?: boolean;
 }

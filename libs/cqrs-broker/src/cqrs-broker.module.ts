@@ -11,6 +11,9 @@ import { EventMediator } from './events/event-mediator.js';
 import { EventSerializer } from './events/event-serializer.js';
 import { IntegrationEventRegistry } from './events/integration-event-registry.js';
 import { RequestMediator } from './requests/request-mediator.js';
+import { CQRS_TRACING, type CqrsTracing } from './tracing/cqrs-tracing.js';
+import { loadOpenTelemetryApi } from './tracing/otel.loader.js';
+import { OtelTracing } from './tracing/otel-tracing.js';
 
 /**
  * Wires the mediators, the event emitter and the message broker into Nest DI.
@@ -32,6 +35,13 @@ import { RequestMediator } from './requests/request-mediator.js';
       inject: [CQRS_BROKER_OPTIONS],
       useFactory: (options: CqrsBrokerModuleOptions): MessageBroker => options.broker ?? new InMemoryMessageBroker(),
     },
+    {
+      // Resolved once: null (tracing off) keeps every hot path as it is.
+      provide: CQRS_TRACING,
+      inject: [CQRS_BROKER_OPTIONS],
+      useFactory: async (options: CqrsBrokerModuleOptions): Promise<CqrsTracing | null> =>
+        options.tracing ? new OtelTracing(await loadOpenTelemetryApi()) : null,
+    },
     IntegrationEventRegistry,
     EventSerializer,
     CircuitBreakers,
@@ -40,7 +50,7 @@ import { RequestMediator } from './requests/request-mediator.js';
     RequestMediator,
     EventMediator,
   ],
-  exports: [MESSAGE_BROKER, IntegrationEventRegistry, EventSerializer, EventEmitter, RequestMediator, EventMediator, CircuitBreakers],
+  exports: [MESSAGE_BROKER, CQRS_TRACING, IntegrationEventRegistry, EventSerializer, EventEmitter, RequestMediator, EventMediator, CircuitBreakers],
 })
 export class CqrsBrokerModule extends CqrsBrokerConfigurableModule implements OnApplicationShutdown {
   constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {

@@ -24,6 +24,15 @@ export const MessageHeaders = {
   correlationId: 'correlation-id',
   causationId: 'causation-id',
   traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  /**
+   * With `tracing` on: the trace context the event was written in (the outbox
+   * write span), a copy of `traceparent` that broker instrumentations do not
+   * overwrite in transit; consumers continue this trace when it is present.
+   */
+  originTraceparent: 'x-cqrs-traceparent',
+  /** With `tracing` on: the copy of `tracestate` that goes with `x-cqrs-traceparent`. */
+  originTracestate: 'x-cqrs-tracestate',
   /** Set on dead letters: why the message was dead-lettered. */
   deadLetterReason: 'x-dead-letter-reason',
   /** Set on dead letters: how many times handling was attempted. */

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
+import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import { EventMediator } from '../events/event-mediator.js';
 import { EventSerializer } from '../events/event-serializer.js';
 import { MalformedEventException } from '../errors/malformed-event.exception.js';
@@ -55,6 +56,7 @@ export class EventConsumerPipeline implements OnApplicationBootstrap {
     private readonly serializer: EventSerializer,
     private readonly mediator: EventMediator,
     @Inject(EVENT_CONSUMER_OPTIONS) options: EventConsumerModuleOptions,
+    @Optional() @Inject(CQRS_TRACING) private readonly tracing: CqrsTracing | null = null,
   ) {
     if (!options.name) throw new ConfigurationException(CONSUMER_NEEDS_NAME);
     // A former option: fail loudly rather than consume nothing.
@@ -85,7 +87,13 @@ export class EventConsumerPipeline implements OnApplicationBootstrap {
     );
   }
 
-  async consume(message: ConsumedMessage): Promise<ConsumeOutcome> {
+  consume(message: ConsumedMessage): Promise<ConsumeOutcome> {
+    // With tracing on, one `process <topic>` span covers decoding and every attempt.
+    if (this.tracing) return this.tracing.consume(message, this.consumerName, () => this.process(message));
+    return this.process(message);
+  }
+
+  private async process(message: ConsumedMessage): Promise<ConsumeOutcome> {
     if (message.signal?.aborted) return { status: 'stopped', attempts: 0 };
     if (message.body.length > this.maxMessageBytes) {
       const reason = `Malformed event: message of ${message.body.length} bytes is larger than maxMessageBytes (${this.maxMessageBytes})`;

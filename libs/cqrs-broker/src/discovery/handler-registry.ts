@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, ModuleRef, type ContextId } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
+import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import type { CqrsBrokerModuleOptions } from '../cqrs-broker-options.interface.js';
 import { EVENT_HANDLER_METADATA } from '../events/handles-event.decorator.js';
 import { getIntegrationEventContract } from '../events/integration-event.decorator.js';
@@ -62,12 +63,15 @@ export class HandlerRegistry implements OnModuleInit {
     private readonly integrationEvents: IntegrationEventRegistry,
     private readonly circuitBreakers: CircuitBreakers,
     @Inject(CQRS_BROKER_OPTIONS) private readonly options: CqrsBrokerModuleOptions,
+    @Optional() @Inject(CQRS_TRACING) private readonly tracing: CqrsTracing | null = null,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const middlewares = await Promise.all(
       (this.options.middlewares ?? []).map((m) => (typeof m === 'function' ? this.moduleRef.create(m) : m)),
     );
+    // Tracing: a span around each handler's own call, inside the app's middlewares.
+    if (this.tracing) middlewares.push(this.tracing.handlerMiddleware);
     const wrappers = new Map<Function, InstanceWrapper>();
     for (const wrapper of this.discovery.getProviders()) {
       // Factory and value providers have no class to read metadata from.

@@ -195,6 +195,7 @@ export const FALLBACK_ON_CHAIN = (handlerName: string, requestName: string) =>
 export const FALLBACK_ON_STREAM = (handlerName: string, requestName: string) =>
   `${handlerName} declares a fallback but handles "${requestName}", a StreamRequest: stream handlers have no fallback.`;
 export const FALLBACK_OF_ITSELF = (handlerName: string) => `${handlerName} declares itself as its own fallback: name another handler.`;
+export const OPENTELEMETRY_PACKAGE_MISSING = 'CqrsBrokerModule option tracing: true needs the package @opentelemetry/api: npm install @opentelemetry/api';
 export const CIRCUIT_BREAKER_PACKAGE_MISSING = (declaredBy: string) =>
   `The circuit breaker of ${declaredBy} needs the package cockatiel: npm install cockatiel`;
 export const CIRCUIT_BREAKER_OPENED = (name: string, failures: number, cause: string, whileOpen: string, openMs: number) =>

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Inbox } from './inbox.js';
+import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import type { InboxModuleOptions } from './inbox-options.interface.js';
 import { resolveInboxOptions } from './inbox-options.resolver.js';
 import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definition.js';
@@ -19,10 +20,10 @@ import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definitio
     {
       provide: Inbox,
       // Injected (not looked up) so Nest waits for an async DataSource such as TypeOrmModule's.
-      inject: [INBOX_OPTIONS, { token: DataSource, optional: true }],
-      useFactory: (options: InboxModuleOptions, appDataSource: DataSource | undefined) => {
+      inject: [INBOX_OPTIONS, { token: DataSource, optional: true }, { token: CQRS_TRACING, optional: true }],
+      useFactory: (options: InboxModuleOptions, appDataSource: DataSource | undefined, tracing?: CqrsTracing | null) => {
         const { dataSource, tableName } = resolveInboxOptions(options, appDataSource);
-        return new Inbox(dataSource, tableName);
+        return new Inbox(dataSource, tableName, tracing);
       },
     },
   ],

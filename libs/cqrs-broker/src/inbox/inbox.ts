@@ -6,6 +6,7 @@ import { createInboxEntity } from './inbox.entity.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { INBOX_ENTITY_NOT_REGISTERED, INBOX_NEEDS_CONSUMER_NAME } from '../errors/messages.js';
+import type { CqrsTracing } from '../tracing/cqrs-tracing.js';
 
 /** The event an inbox transaction is about: any event with an id (e.g. a received `NotificationEvent`). @publicApi */
 export interface InboxEvent {
@@ -50,6 +51,8 @@ export class Inbox {
   constructor(
     private readonly dataSource: DataSource,
     readonly tableName: string = INBOX_DEFAULTS.tableName,
+    /** Tracing on (`InboxModule` passes `CqrsBrokerModule`'s): an `inbox decision` span per transaction. */
+    private readonly tracing: CqrsTracing | null = null,
   ) {
     this.entity = createInboxEntity({ tableName });
     this.serialize = SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type);
@@ -88,7 +91,8 @@ export class Inbox {
         throw error;
       }
     };
-    return this.serialize ? this.exclusive(run) : run();
+    const decide = this.serialize ? () => this.exclusive(run) : run;
+    return this.tracing ? this.tracing.inboxDecision(consumerName, event.eventId, decide, (outcome) => outcome.status) : decide();
   }
 
   /** Whether the consumer already handled the event. */

@@ -8,6 +8,7 @@ import type { OutboxRelayOptions } from './outbox-options.interface.js';
 import { resolveOutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
 import { OutboxStatus } from './outbox-status.js';
 import type { OutboxWakeup } from './outbox-wakeup.js';
+import type { CqrsTracing } from '../tracing/cqrs-tracing.js';
 import type { ClaimedOutboxRow, OutboxChangeStream, OutboxDialect, OutboxWakeupSource, PreparedOutboxRow } from './outbox.dialect.js';
 
 /** While a backlog lasts, the loop claims from the start of the table at least once per this many poll intervals. */
@@ -46,6 +47,8 @@ export interface OutboxRelayDependencies {
   readonly listen?: boolean;
   /** Registers the purge interval here (e.g. Nest's `SchedulerRegistry`) when given. */
   readonly jobs?: OutboxJobRegistry;
+  /** Tracing on (`CqrsBrokerModule`'s `tracing`): a `publish <topic>` span per message, a child of the context its row stored. */
+  readonly tracing?: CqrsTracing | null;
 }
 
 /**
@@ -82,6 +85,7 @@ export class OutboxRelay {
   /** Commits of other processes, when the dialect's database can report them. */
   private readonly remoteCommits?: OutboxWakeupSource;
   private readonly jobs?: OutboxJobRegistry;
+  private readonly tracing: CqrsTracing | null;
   private loop?: Promise<void>;
   private abort?: AbortController;
   private purgeTimer?: ReturnType<typeof setInterval>;
@@ -106,6 +110,7 @@ export class OutboxRelay {
     this.broker = dependencies.broker;
     this.wakeup = dependencies.wakeup;
     this.jobs = dependencies.jobs;
+    this.tracing = dependencies.tracing ?? null;
     this.options = resolveOutboxRelayOptions(dependencies.options, dependencies.dialect.tableName);
     // A change-capture relay is pushed its events by the stream; its table loop only retries, it needs no LISTEN.
     if (dependencies.listen !== false && this.options.source === 'table') this.remoteCommits = this.dialect.createWakeupSource(() => this.wakeup.notify(), this.logger);
@@ -291,7 +296,7 @@ export class OutboxRelay {
       }
       if (!readable.length) return { claimed: rows.length, published: 0, failed: 0, unreadable };
       try {
-        await this.broker.publish(messages);
+        await this.publish(messages);
       } catch (error) {
         const reason = (error as Error)?.message ?? String(error);
         const { retry } = this.options;
@@ -340,7 +345,7 @@ export class OutboxRelay {
     }
     if (sendable.length) {
       try {
-        await this.broker.publish(messages);
+        await this.publish(messages);
       } catch (error) {
         const reason = (error as Error)?.message ?? String(error);
         const { retry } = this.options;
@@ -404,6 +409,10 @@ export class OutboxRelay {
   purgePublished(olderThanMs = this.options.retentionMs): Promise<number> {
     this.purging ??= this.dialect.purgePublished(olderThanMs, this.options.purgeBatchSize).finally(() => (this.purging = undefined));
     return this.purging;
+  }
+
+  private publish(messages: readonly BrokerMessage[]): Promise<void> {
+    return this.tracing ? this.tracing.relayPublish(messages, () => this.broker.publish(messages)) : this.broker.publish(messages);
   }
 
   private async markPublished(rows: readonly ClaimedOutboxRow[]): Promise<number> {

@@ -7,6 +7,7 @@ import { encodeBody, type OutboxCodec } from './outbox-codec.js';
 import type { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
 import type { OutboxRelaySource } from './outbox-options.interface.js';
 import type { OutboxDialect, PreparedOutboxRow } from './outbox.dialect.js';
+import type { CqrsTracing } from '../tracing/cqrs-tracing.js';
 
 const LIMITS = { eventId: 128, eventName: 255, topic: 255, key: 255 } as const;
 
@@ -24,6 +25,8 @@ export class OutboxRepository {
     private readonly notify: boolean,
     /** `logical-replication`: events go to the WAL only (see `OutboxRelaySource`). */
     private readonly source: OutboxRelaySource = 'table',
+    /** Tracing on: an `outbox write` span, whose context every row stores in its headers. */
+    private readonly tracing: CqrsTracing | null = null,
   ) {}
 
   /** The outbox table this repository writes. */
@@ -88,7 +91,13 @@ export class OutboxRepository {
     return statement;
   }
 
+  /** With tracing on, inside an `outbox write` span whose context each row stores in its headers. */
   private prepare(messages: readonly BrokerMessage[]): Promise<PreparedOutboxRow[]> {
+    if (this.tracing) return this.tracing.outboxWrite(messages, this.dialect.tableName, (traceHeaders) => this.rows(messages, traceHeaders));
+    return this.rows(messages);
+  }
+
+  private rows(messages: readonly BrokerMessage[], traceHeaders?: Readonly<Record<string, string>>): Promise<PreparedOutboxRow[]> {
     return Promise.all(
       messages.map(async (m) => ({
         eventId: m.eventId,
@@ -98,7 +107,7 @@ export class OutboxRepository {
         payload: await encodeBody(this.codec, m.body),
         contentType: m.headers[MessageHeaders.contentType] ?? JSON_CONTENT_TYPE,
         codec: this.codec,
-        headers: JSON.stringify(m.headers),
+        headers: JSON.stringify(traceHeaders ? { ...m.headers, ...traceHeaders } : m.headers),
       })),
     );
   }

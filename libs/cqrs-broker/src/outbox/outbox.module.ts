@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
 import { EventEmitter } from '../events/event-emitter.js';
 import { EventSerializer } from '../events/event-serializer.js';
+import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import { handlerEventsRoute } from './handler-events-route.js';
 import { OutboxAdmin } from './outbox-admin.js';
 import { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';
@@ -62,9 +63,9 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
     },
     {
       provide: OutboxRepository,
-      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, EventSerializer, OutboxCommitSubscriber],
-      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, serializer: EventSerializer, commits: OutboxCommitSubscriber) =>
-        new OutboxRepository(dialect, serializer, options.codec, commits, options.notify, options.relay.source),
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, EventSerializer, OutboxCommitSubscriber, { token: CQRS_TRACING, optional: true }],
+      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, serializer: EventSerializer, commits: OutboxCommitSubscriber, tracing?: CqrsTracing | null) =>
+        new OutboxRepository(dialect, serializer, options.codec, commits, options.notify, options.relay.source, tracing),
     },
     {
       provide: OutboxTransaction,
@@ -73,9 +74,9 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
     },
     {
       provide: OutboxRelay,
-      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, { token: SchedulerRegistry, optional: true }],
-      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, broker: MessageBroker, wakeup: OutboxWakeup, jobs?: SchedulerRegistry) =>
-        new OutboxRelay({ dialect, broker, wakeup, options: options.relay, listen: options.notify, jobs }),
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, { token: SchedulerRegistry, optional: true }, { token: CQRS_TRACING, optional: true }],
+      useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, broker: MessageBroker, wakeup: OutboxWakeup, jobs?: SchedulerRegistry, tracing?: CqrsTracing | null) =>
+        new OutboxRelay({ dialect, broker, wakeup, options: options.relay, listen: options.notify, jobs, tracing }),
     },
     {
       provide: OutboxAdmin,

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ContextIdFactory } from '@nestjs/core';
 import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
+import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import type { CqrsBrokerModuleOptions } from '../cqrs-broker-options.interface.js';
 import { HandlerRegistry } from '../discovery/handler-registry.js';
 import type { HandlerInvoker } from '../discovery/handler-invoker.js';
@@ -32,11 +33,18 @@ export class RequestMediator {
     private readonly registry: HandlerRegistry,
     private readonly emitter: EventEmitter,
     @Inject(CQRS_BROKER_OPTIONS) options: CqrsBrokerModuleOptions,
+    @Optional() @Inject(CQRS_TRACING) private readonly tracing: CqrsTracing | null = null,
   ) {
     this.scopePerSend = options.scopePerSend ?? false;
   }
 
   send<TResult>(request: Request<TResult>): Promise<TResult> {
+    // With tracing on, one span covers the handler and the events it emits.
+    if (this.tracing) return this.tracing.send(request.constructor, () => this.dispatch(request));
+    return this.dispatch(request);
+  }
+
+  private dispatch<TResult>(request: Request<TResult>): Promise<TResult> {
     // Not async, so a singleton handler's promise is returned as it is (no
     // extra frames or microtask ticks); every failure is still a rejection.
     try {

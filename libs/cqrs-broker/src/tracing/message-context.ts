@@ -41,7 +41,8 @@ export const MessageContext = {
     return {
       correlationId: headers[MessageHeaders.correlationId] || eventId,
       causationId: eventId,
-      traceparent: childTraceparent(headers[MessageHeaders.traceparent]),
+      // The copy broker instrumentations leave alone, when the writer traced (see MessageHeaders.originTraceparent).
+      traceparent: childTraceparent(headers[MessageHeaders.originTraceparent] ?? headers[MessageHeaders.traceparent]),
     };
   },
 

@@ -22,3 +22,10 @@ export function childTraceparent(parent: string | undefined): string {
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent ? TRACEPARENT.exec(traceparent.trim().toLowerCase())?.[2] : undefined;
 }
+
+/** The parts of a valid traceparent (all-zero ids are invalid), or `undefined`. */
+export function parseTraceparent(traceparent: string | undefined): { traceId: string; spanId: string; flags: number } | undefined {
+  const match = traceparent ? TRACEPARENT.exec(traceparent.trim().toLowerCase()) : null;
+  if (!match || /^0+$/.test(match[2]) || /^0+$/.test(match[3])) return undefined;
+  return { traceId: match[2], spanId: match[3], flags: parseInt(match[4], 16) };
+}
