@@ -77,7 +77,7 @@ describe.each(databases)('protobuf events through the outbox on $name', (db) => 
     expect(published.headers['content-type']).toBe('application/x-protobuf');
     const read = await serializer.fromBody(published.body, published.headers, published.key, published.topic);
     expect(read).toBeInstanceOf(SeatBooked);
-    expect({ ...read.payload }).toEqual({ room: 'r-1', seat: 12, booking: '9007199254740993' });
+    expect({ ...(read.payload as object) }).toEqual({ room: 'r-1', seat: 12, booking: '9007199254740993' });
     expect([read.eventId, read.key, read.eventTimestamp.toISOString()]).toEqual([event.eventId, 'r-1', event.eventTimestamp.toISOString()]);
   });
 });
