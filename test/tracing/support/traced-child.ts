@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   @lib.HandlesRequest(CreateThing)
   @Injectable()
   class CreateThingHandler {
-    constructor(private readonly outbox: OutboxTransaction) {}
+    constructor(private readonly outbox: InstanceType<typeof OutboxTransaction>) {}
     async handle(command: CreateThing): Promise<void> {
       await this.outbox.run(async (tx) => tx.add(new ThingCreated({ payload: { id: command.id }, key: command.id })));
     }
