@@ -174,6 +174,13 @@ describe('protobuf codec: reading', () => {
     expect(wireInfoOf(event)?.contentType).toBe(PROTOBUF_CONTENT_TYPE);
   });
 
+  it('carries the topic in the body (field 4): read without the topic it came from, the event keeps the one it was sent to', async () => {
+    const message = serializer.toMessage(new UserJoined({ payload: { user_id: 'u-1', meeting_id: 'm-1' }, topic: 'user_events_v2' }));
+    const withTopic = protobuf.parse('syntax = "proto3"; message E { string topic = 4; }', { keepCase: true }).root.lookupType('E');
+    expect(withTopic.toObject(withTopic.decode(message.body))).toEqual({ topic: 'user_events_v2' });
+    expect((await serializer.fromBody(message.body, message.headers)).topic).toBe('user_events_v2');
+  });
+
   it('reads 64-bit integers as decimal strings, enums by name, and unset fields at their defaults', async () => {
     const message = serializer.toMessage(new SeatBooked({ payload: { booking_no: '9007199254740993', seat: 'AISLE', guests: [] } }));
     const event = await serializer.fromBody(message.body, message.headers, undefined, 'seats');
