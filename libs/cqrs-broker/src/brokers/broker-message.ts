@@ -10,7 +10,7 @@ export interface BrokerMessage {
   readonly key?: string;
   readonly eventId: string;
   readonly eventName: string;
-  /** The python-cqrs JSON of the event, UTF-8. */
+  /** The encoded event: python-cqrs JSON (UTF-8) unless its class names another codec (see the `content-type` header). */
   readonly body: Buffer;
   /** Header names as in {@link MessageHeaders}, plus any the producer added. */
   readonly headers: Readonly<Record<string, string>>;
