@@ -132,7 +132,7 @@ describe.each([
     for (const child of children) if (!child.exited) child.process.kill('SIGKILL');
 
     // Recovery in this process finishes whatever the last kill interrupted.
-    const executor = crashExecutor(dataSource, sagaTable, effectsTable, 'final-recovery', LEASE_MS);
+    const executor = await crashExecutor(dataSource, sagaTable, effectsTable, 'final-recovery', LEASE_MS);
     const recovery = new SagaRecovery({ executor });
     const active = async () => (await executor.log.countByState()).running ?? 0;
     const recoveryDeadline = Date.now() + 60_000;

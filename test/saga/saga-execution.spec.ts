@@ -78,7 +78,7 @@ describe.each(databases)('sagas on $name', (db) => {
   it('runs every step in order, merges what each returns into the context, and ends completed', async () => {
     const journal: Journal = [];
     const { definition, instances } = trip(journal);
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName });
     const id = randomUUID();
     await executor.create(executor.sagaOf('book-trip'), id, { city: 'Lisbon' });
     const saga = await executor.run(id);
@@ -102,7 +102,7 @@ describe.each(databases)('sagas on $name', (db) => {
   ])('a step that fails at %s compensates exactly the completed steps, in reverse, and ends compensated', async (failAt, compensations) => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight, car } = trip(journal);
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 2 } });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 2 } });
     const id = randomUUID();
     await executor.create(executor.sagaOf('book-trip'), id, { city: 'Oslo', failAt });
     const saga = await executor.run(id);
@@ -129,7 +129,7 @@ describe.each(databases)('sagas on $name', (db) => {
       if (failures-- > 0) throw new Error(`flight desk busy (attempt ${ctx.attempt})`);
       return act(context, ctx);
     };
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 3 } });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 3 } });
     const id = randomUUID();
     await executor.create(executor.sagaOf('book-trip'), id, { city: 'Rome' });
     const saga = await executor.run(id);
@@ -140,8 +140,8 @@ describe.each(databases)('sagas on $name', (db) => {
   it('starting twice with one id runs the saga once, even when both starts race', async () => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight, car } = trip(journal, { delayMs: 20 });
-    const first = buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'first' });
-    const second = buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'second' });
+    const first = await buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'first' });
+    const second = await buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'second' });
     const id = randomUUID();
     const start = async (executor: typeof first) => {
       await executor.create(executor.sagaOf('book-trip'), id, { city: 'Paris' });
@@ -159,7 +159,7 @@ describe.each(databases)('sagas on $name', (db) => {
   it('one executor asked twice at once for one saga runs it once: the second call waits for the first', async () => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight, car } = trip(journal, { delayMs: 15 });
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName });
     const id = randomUUID();
     const start = async () => {
       await executor.create(executor.sagaOf('book-trip'), id, { city: 'Prague' });
@@ -174,11 +174,11 @@ describe.each(databases)('sagas on $name', (db) => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight, car } = trip(journal, { delayMs: 10 });
     // A worker that stored the saga and died: its lease of 1 ms runs out at once.
-    const dead = buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'dead', leaseMs: 1 });
+    const dead = await buildExecutor(dataSource, [definition], instances, { tableName, workerId: 'dead', leaseMs: 1 });
     const id = randomUUID();
     await dead.create(dead.sagaOf('book-trip'), id, { city: 'Berlin' });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const workers = ['a', 'b', 'c', 'd'].map((workerId) => buildExecutor(dataSource, [definition], instances, { tableName, workerId }));
+    const workers = await Promise.all(['a', 'b', 'c', 'd'].map((workerId) => buildExecutor(dataSource, [definition], instances, { tableName, workerId })));
     const results = await Promise.all(workers.map((worker) => worker.drive(id, { recovery: true })));
     expect(results.filter((result) => !result.busy).map((result) => result.record.state)).toContain(SagaState.Completed);
     expect([hotel.acts, flight.acts, car.acts]).toEqual([1, 1, 1]);
@@ -189,7 +189,7 @@ describe.each(databases)('sagas on $name', (db) => {
   it('a compensation that always fails ends the saga failed after its limit, with the error kept and nothing compensated past it', async () => {
     const journal: Journal = [];
     const { definition, instances, hotel, flight } = trip(journal, { flightCompensation: 'always-fails' });
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 1 }, compensationRetry: { ...FAST_RETRY, maxAttempts: 3 } });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName, retry: { ...FAST_RETRY, maxAttempts: 1 }, compensationRetry: { ...FAST_RETRY, maxAttempts: 3 } });
     const id = randomUUID();
     await executor.create(executor.sagaOf('book-trip'), id, { city: 'Madrid', failAt: 'Car' });
     const saga = await executor.run(id);
@@ -216,7 +216,7 @@ describe.each(databases)('sagas on $name', (db) => {
       if (failures-- > 0) throw new Error('lost the answer');
       return result;
     };
-    const executor = buildExecutor(dataSource, [definition], instances, { tableName });
+    const executor = await buildExecutor(dataSource, [definition], instances, { tableName });
     const id = randomUUID();
     await executor.create(executor.sagaOf('book-trip'), id, { city: 'Vienna' });
     await executor.run(id);

@@ -1,6 +1,7 @@
 // Builds saga executors by hand on a test database (the Nest module is covered in saga-module.spec.ts).
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { CircuitBreakers } from 'nestjs-cqrs-broker';
 import {
   compileSaga,
   createSagaLogMigration,
@@ -30,23 +31,29 @@ export async function createSagaLog(dataSource: DataSource, tableName: string): 
 
 export interface HarnessOptions extends Omit<SagaModuleOptions, 'dataSource' | 'sagas'> {
   readonly tableName: string;
+  /** Where step breakers are registered. */
+  readonly breakers?: CircuitBreakers;
 }
 
 /** An executor with `definitions`' steps bound to the given instances (by class). */
-export function buildExecutor(
+export async function buildExecutor(
   dataSource: DataSource,
   definitions: readonly SagaDefinition<object>[],
   instances: ReadonlyMap<Function, SagaStep<object>>,
   options: HarnessOptions,
   clock?: () => number,
-): SagaExecutor {
-  const resolved = resolveSagaOptions({ retry: FAST_RETRY, compensationRetry: FAST_RETRY, ...options });
-  const sagas = definitions.map((definition) =>
-    compileSaga(definition, (type) => {
-      const instance = instances.get(type);
-      if (!instance) throw new Error(`no instance for ${type.name}`);
-      return instance;
-    }, resolved),
-  );
-  return new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), sagas, options: resolved, clock });
+): Promise<SagaExecutor> {
+  const { breakers, ...sagaOptions } = options;
+  const resolved = resolveSagaOptions({ retry: FAST_RETRY, compensationRetry: FAST_RETRY, ...sagaOptions });
+  const executor = new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), options: resolved, clock });
+  for (const definition of definitions) {
+    executor.register(
+      await compileSaga(definition, (type) => {
+        const instance = instances.get(type);
+        if (!instance) throw new Error(`no instance for ${type.name}`);
+        return instance;
+      }, resolved, { breakers }),
+    );
+  }
+  return executor;
 }

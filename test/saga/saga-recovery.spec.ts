@@ -87,11 +87,11 @@ describe.each(databases)('saga recovery on $name', (db) => {
 
   it('resumes a saga whose worker died mid-step: the step runs again under the same idempotency key and the saga completes', async () => {
     const { steps, make } = setup();
-    const dead = make('dead');
+    const dead = await make('dead');
     const id = randomUUID();
     await dead.create(dead.sagaOf('ship-parcel'), id, { parcel: 'P1' });
     await dieWith(dead, id, at(0, { status: SagaStepStatus.Running, attempts: 1 }));
-    const result = await new SagaRecovery({ executor: make('rescuer') }).recoverOnce();
+    const result = await new SagaRecovery({ executor: await make('rescuer') }).recoverOnce();
     expect(result.found).toBeGreaterThanOrEqual(1);
     const saga = (await dead.log.load(id))!;
     expect(saga).toMatchObject({ state: SagaState.Completed, recoveryAttempts: 1, leaseOwner: null });
@@ -105,22 +105,22 @@ describe.each(databases)('saga recovery on $name', (db) => {
 
   it('leaves alone a saga whose lease still runs: its worker is alive', async () => {
     const { steps, make } = setup();
-    const alive = make('alive');
+    const alive = await make('alive');
     const id = randomUUID();
     await alive.create(alive.sagaOf('ship-parcel'), id, { parcel: 'P2' });
-    await new SagaRecovery({ executor: make('rescuer') }).recoverOnce();
+    await new SagaRecovery({ executor: await make('rescuer') }).recoverOnce();
     expect((await alive.log.load(id))!).toMatchObject({ state: SagaState.Running, recoveryAttempts: 0, leaseOwner: 'alive' });
     expect(steps.label.acts).toBe(0);
   });
 
   it('does not retry forever a saga that dies before its first step: once the step\'s attempts are spent by interruptions, it fails and the saga compensates', async () => {
     const { steps, make } = setup();
-    const dead = make('dead');
+    const dead = await make('dead');
     const id = randomUUID();
     await dead.create(dead.sagaOf('ship-parcel'), id, { parcel: 'P3' });
     // Three workers took the first step (the default retry.maxAttempts) and died in it.
     await dieWith(dead, id, at(0, { status: SagaStepStatus.Running, attempts: 3 }), { recoveryAttempts: 2 });
-    await new SagaRecovery({ executor: make('rescuer') }).recoverOnce();
+    await new SagaRecovery({ executor: await make('rescuer') }).recoverOnce();
     const saga = (await dead.log.load(id))!;
     expect(saga.state).toBe(SagaState.Compensated);
     expect(saga.steps[0]).toMatchObject({ status: SagaStepStatus.Failed, attempts: 3 });
@@ -130,11 +130,11 @@ describe.each(databases)('saga recovery on $name', (db) => {
 
   it('gives up after maxRecoveryAttempts: the saga ends failed with the reason kept, and later looks leave it alone', async () => {
     const { steps, make } = setup({ maxRecoveryAttempts: 2 });
-    const dead = make('dead');
+    const dead = await make('dead');
     const id = randomUUID();
     await dead.create(dead.sagaOf('ship-parcel'), id, { parcel: 'P4' });
     await dieWith(dead, id, at(0, { status: SagaStepStatus.Running, attempts: 1 }), { recoveryAttempts: 2 });
-    const recovery = new SagaRecovery({ executor: make('rescuer') });
+    const recovery = new SagaRecovery({ executor: await make('rescuer') });
     await recovery.recoverOnce();
     const saga = (await dead.log.load(id))!;
     expect(saga).toMatchObject({ state: SagaState.Failed, recoveryAttempts: 2, leaseOwner: null });
@@ -146,12 +146,12 @@ describe.each(databases)('saga recovery on $name', (db) => {
   it('compensates instead of resuming a running saga interrupted longer ago than staleAfterMs', async () => {
     const { steps, make } = setup({ staleAfterMs: HOUR });
     const twoHoursAgo = () => Date.now() - 2 * HOUR;
-    const dead = make('dead', twoHoursAgo);
+    const dead = await make('dead', twoHoursAgo);
     const id = randomUUID();
     await dead.create(dead.sagaOf('ship-parcel'), id, { parcel: 'P5' });
     const record = (await dead.log.load(id))!;
     await dead.log.update(id, record.version, { steps: at(0, { status: SagaStepStatus.Completed, attempts: 1 })(record.steps), leaseOwner: 'dead', leaseUntil: twoHoursAgo() + 1_000 }, twoHoursAgo());
-    await new SagaRecovery({ executor: make('rescuer') }).recoverOnce();
+    await new SagaRecovery({ executor: await make('rescuer') }).recoverOnce();
     const saga = (await dead.log.load(id))!;
     expect(saga.state).toBe(SagaState.Compensated);
     expect(saga.error).toContain('compensated instead of resumed');
@@ -160,7 +160,7 @@ describe.each(databases)('saga recovery on $name', (db) => {
 
   it('resumes an interrupted compensation backwards from the step it was in', async () => {
     const { steps, make } = setup();
-    const dead = make('dead');
+    const dead = await make('dead');
     const id = randomUUID();
     await dead.create(dead.sagaOf('ship-parcel'), id, { parcel: 'P6' });
     await dieWith(
@@ -169,7 +169,7 @@ describe.each(databases)('saga recovery on $name', (db) => {
       (s) => at(2, { status: SagaStepStatus.Failed, attempts: 3 })(at(1, { status: SagaStepStatus.Compensating, attempts: 1, compensationAttempts: 1 })(at(0, { status: SagaStepStatus.Completed, attempts: 1 })(s))),
       { state: SagaState.Compensating },
     );
-    await new SagaRecovery({ executor: make('rescuer') }).recoverOnce();
+    await new SagaRecovery({ executor: await make('rescuer') }).recoverOnce();
     const saga = (await dead.log.load(id))!;
     expect(saga.state).toBe(SagaState.Compensated);
     expect(saga.steps.map((step) => step.status)).toEqual(['compensated', 'compensated', 'failed']);
@@ -194,7 +194,7 @@ describe.each(databases)('saga recovery on $name', (db) => {
     })
     class WorkerModule {}
     const { make } = setup();
-    const dead = buildExecutor(dataSource, [{ name: 'stamp-parcel', steps: [Stamp] }], new Map([[Stamp, new Stamp() as SagaStep<object>]]), { tableName, workerId: 'dead' });
+    const dead = await buildExecutor(dataSource, [{ name: 'stamp-parcel', steps: [Stamp] }], new Map([[Stamp, new Stamp() as SagaStep<object>]]), { tableName, workerId: 'dead' });
     void make;
     const id = randomUUID();
     await dead.create(dead.sagaOf('stamp-parcel'), id, { parcel: 'P7' });

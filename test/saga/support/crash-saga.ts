@@ -80,7 +80,7 @@ class Charge extends EffectStep {}
 class Ship extends EffectStep {}
 
 /** An executor of the crash saga for one worker. */
-export function crashExecutor(dataSource: DataSource, sagaTable: string, effectsTable: string, workerId: string, leaseMs: number): SagaExecutor {
+export async function crashExecutor(dataSource: DataSource, sagaTable: string, effectsTable: string, workerId: string, leaseMs: number): Promise<SagaExecutor> {
   const options = resolveSagaOptions({
     tableName: sagaTable,
     workerId,
@@ -94,6 +94,6 @@ export function crashExecutor(dataSource: DataSource, sagaTable: string, effects
     [Charge, new Charge('Charge', effectsTable) as SagaStep<object>],
     [Ship, new Ship('Ship', effectsTable) as SagaStep<object>],
   ]);
-  const saga = compileSaga({ name: 'crash-order', steps: [Reserve, Charge, Ship] }, (type) => instances.get(type)!, options);
+  const saga = await compileSaga({ name: 'crash-order', steps: [Reserve, Charge, Ship] }, (type) => instances.get(type)!, options);
   return new SagaExecutor({ log: new SagaLog(dataSource, sagaTable), sagas: [saga], options });
 }

@@ -13,7 +13,7 @@ const env = (name: string) => {
 };
 
 const dataSource = await new DataSource(crashDatabaseOptions(env('SAGA_DB'), process.env.SAGA_SQLITE_FILE)).initialize();
-const executor = crashExecutor(dataSource, env('SAGA_TABLE'), env('SAGA_EFFECTS'), env('SAGA_WORKER'), Number(env('SAGA_LEASE_MS')));
+const executor = await crashExecutor(dataSource, env('SAGA_TABLE'), env('SAGA_EFFECTS'), env('SAGA_WORKER'), Number(env('SAGA_LEASE_MS')));
 const recovery = new SagaRecovery({ executor });
 recovery.start();
 

@@ -7,10 +7,12 @@ import { parseCommandArgs, type CliCommand } from './cli-command.js';
 import { cliIo, CliExitCode, scrubSecrets, secretsOf, StderrLogger } from './cli-io.js';
 import { DLQ_COMMANDS } from './dlq.command.js';
 import { OUTBOX_COMMANDS } from './outbox.command.js';
+import { SAGA_COMMANDS } from './saga.command.js';
 
 const GROUPS: Readonly<Record<string, { summary: string; commands: readonly CliCommand[] }>> = {
   outbox: { summary: 'the transactional outbox (DATABASE_URL)', commands: OUTBOX_COMMANDS },
   dlq: { summary: 'dead letters of a Kafka topic or RabbitMQ queue (BROKER_URL)', commands: DLQ_COMMANDS },
+  saga: { summary: 'orchestrated sagas: list, show, retry, compensate, diagram (DATABASE_URL)', commands: SAGA_COMMANDS },
 };
 
 const EXIT_CODES_HELP = `Exit codes: 0 done, 1 failed (database or broker unreachable, query or publish

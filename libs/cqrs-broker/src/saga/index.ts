@@ -1,5 +1,5 @@
 export { Saga, DefineSaga, type SagaDefinition, type SagaType, type SagaContextOf } from './saga.js';
-export type { SagaStep, SagaStepContext, SagaStepBinding, SagaStepEntry, SagaStepType } from './saga-step.interface.js';
+export type { SagaStep, SagaStepContext, SagaStepBinding, SagaStepEntry, SagaStepType, SagaStepFallback } from './saga-step.interface.js';
 export { SagaState, SagaStepStatus } from './saga-state.js';
 export type { SagaSnapshot, SagaStepRecord } from './saga-record.js';
 export { SagaModule } from './saga.module.js';
@@ -12,7 +12,9 @@ export { SagaExecutor, type SagaExecutorDependencies, type SagaDriveResult } fro
 export { SagaLog, type SagaListQuery } from './saga-log.js';
 export { SagaRecovery, type SagaRecoveryDependencies, type SagaRecoveryResult } from './saga-recovery.js';
 export { SagaRecoveryServer } from './saga-recovery.server.js';
-export { compileSaga, type CompiledSaga, type CompiledSagaStep } from './compiled-saga.js';
+export { compileSaga, type CompiledSaga, type CompiledSagaStep, type CompiledSagaFallback, type CompileSagaExtras } from './compiled-saga.js';
+export { SagaAdmin } from './saga-admin.js';
+export { sagaMermaid, sagaDiagramSpec, type SagaDiagramKind, type SagaDiagramSpec } from './saga-mermaid.js';
 export { createSagaLogEntity, createSagaLogMigration, type SagaLogRecord, type SagaLogTableOptions } from './saga-table.js';
 export { SagaNotRegisteredException } from '../errors/saga-not-registered.exception.js';
 export { SagaNotFoundException } from '../errors/saga-not-found.exception.js';

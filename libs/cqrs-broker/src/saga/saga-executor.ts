@@ -29,7 +29,7 @@ import type { SagaLog, SagaLogChanges } from './saga-log.js';
 import type { ResolvedSagaOptions, ResolvedSagaRecoveryOptions } from './saga-options.resolver.js';
 import { snapshotOf, type SagaRecord, type SagaSnapshot, type SagaStepRecord } from './saga-record.js';
 import { COMPENSABLE_STEP_STATUSES, SagaState, SagaStepStatus, TERMINAL_SAGA_STATES } from './saga-state.js';
-import type { SagaStepContext } from './saga-step.interface.js';
+import type { SagaStep, SagaStepContext } from './saga-step.interface.js';
 
 /** Everything an executor needs; `SagaModule` fills it from DI. @publicApi */
 export interface SagaExecutorDependencies {
@@ -83,7 +83,8 @@ function planForward(saga: CompiledSaga, record: SagaRecord): ForwardMove {
 function planBackward(saga: CompiledSaga, record: SagaRecord): BackwardMove {
   const index = findLastIndex(record.steps, (step) => COMPENSABLE_STEP_STATUSES.has(step.status));
   if (index < 0) return { kind: 'compensated' };
-  if (!saga.steps[index].step.compensate) return { kind: 'nothing-to-undo', index };
+  const actor = record.steps[index].fallback ? saga.steps[index].fallback?.step : saga.steps[index].step;
+  if (!actor?.compensate) return { kind: 'nothing-to-undo', index };
   if (record.claimedStep !== index && record.steps[index].compensationAttempts >= saga.steps[index].compensationRetry.maxAttempts) return { kind: 'spent', index };
   return { kind: 'run', index };
 }
@@ -311,17 +312,27 @@ export class SagaExecutor {
     const claimed = record.claimedStep === index ? record : await this.write(record, { steps: claim(record.steps, index, 'act') });
     if (!claimed) return null;
     const attempt = claimed.steps[index].attempts;
-    try {
-      return await this.inStepTransaction(claimed, step, attempt, 'act', async (context, stepContext) => {
-        const result = await step.step.act(context, stepContext);
+    const act = (actor: SagaStep<object>, viaFallback: boolean) =>
+      this.inStepTransaction(claimed, step, attempt, 'act', async (context, stepContext) => {
+        const call = async () => actor.act(context, stepContext);
+        const result = !viaFallback && step.fallback?.breaker ? await step.fallback.breaker.execute(call) : await call();
         const merged = result && typeof result === 'object' ? { ...context, ...result } : context;
-        const done = { ...claimed, context: merged, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Completed, error: null }) };
+        const done = { ...claimed, context: merged, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Completed, error: null, ...(viaFallback ? { fallback: true } : {}) }) };
         // The next move rides on this commit: the next step's attempt is counted, or the saga completes.
         const next = planForward(saga, done);
         if (next.kind === 'run') return { changes: { context: merged, steps: claim(done.steps, next.index, 'act') }, claimedStep: next.index };
         if (next.kind === 'complete') return { changes: { context: merged, steps: done.steps, ...terminal(SagaState.Completed) } };
         return { changes: { context: merged, steps: done.steps } };
       });
+    try {
+      try {
+        return await act(step.step, false);
+      } catch (error) {
+        const fallback = step.fallback;
+        if (error instanceof SagaConflictException || !fallback || !(fallback.applies(error) || fallback.breaker?.isOpen(error))) throw error;
+        this.logger.warn(`Saga ${record.id} (${saga.name}): step "${step.name}" ${fallback.breaker?.isOpen(error) ? 'is behind an open circuit breaker' : `failed (${describe(error).split('\n')[0]})`}; its fallback ${fallback.name} acts instead`);
+        return await act(fallback.step, true);
+      }
     } catch (error) {
       if (error instanceof SagaConflictException) return null;
       const message = describe(error);
@@ -356,7 +367,8 @@ export class SagaExecutor {
     const attempt = claimed.steps[index].compensationAttempts;
     try {
       return await this.inStepTransaction(claimed, step, attempt, 'compensate', async (context, stepContext) => {
-        await step.step.compensate!(context, stepContext);
+        const undo = claimed.steps[index].fallback ? step.fallback!.step : step.step;
+        await undo.compensate?.(context, stepContext);
         const done = { ...claimed, steps: withStep(claimed.steps, index, { status: SagaStepStatus.Compensated }) };
         const next = planBackward(saga, done);
         if (next.kind === 'run') return { changes: { steps: claim(done.steps, next.index, 'compensate') }, claimedStep: next.index };

@@ -10,6 +10,8 @@ export interface SagaStepRecord {
   readonly compensationAttempts: number;
   /** The last error of this step, kept until it succeeds. */
   readonly error: string | null;
+  /** The step's fallback acted in its place (and compensates it). */
+  readonly fallback?: boolean;
 }
 
 /**

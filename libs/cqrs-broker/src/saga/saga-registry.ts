@@ -1,5 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import { CircuitBreakers } from '../circuit-breaker/circuit-breakers.js';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { SAGA_NOT_DEFINED, SAGA_STEP_NOT_A_PROVIDER } from '../errors/messages.js';
 import { compileSaga } from './compiled-saga.js';
@@ -21,9 +22,10 @@ export class SagaRegistry implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly executor: SagaExecutor,
     @Inject(SAGA_OPTIONS) private readonly options: SagaModuleOptions,
+    @Optional() private readonly breakers?: CircuitBreakers,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const types = new Set<Function>();
     for (const wrapper of this.discovery.getProviders()) {
       if (wrapper.metatype && !wrapper.inject && getSagaDefinition(wrapper.metatype)) types.add(wrapper.metatype);
@@ -41,7 +43,7 @@ export class SagaRegistry implements OnModuleInit {
           throw new ConfigurationException(SAGA_STEP_NOT_A_PROVIDER(definition.name, stepType.name), { cause: error });
         }
       };
-      this.executor.register(compileSaga(definition, resolveStep, this.executor.options, type));
+      this.executor.register(await compileSaga(definition, resolveStep, this.executor.options, { type, breakers: this.breakers }));
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { NotificationEvent } from '../events/notification-event.js';
+import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker-options.interface.js';
+import type { ErrorClass } from '../fallback/fallback-options.interface.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 
 /**
@@ -75,6 +77,40 @@ export interface SagaStepBinding<TContext extends object> {
   readonly retry?: Partial<RetryPolicy>;
   /** Attempts of `compensate` and the waits between them. @default the module's `compensationRetry` */
   readonly compensationRetry?: Partial<RetryPolicy>;
+  /** A step that acts instead when this one fails with given errors, or while its circuit breaker is open. */
+  readonly fallback?: SagaStepFallback<TContext>;
+}
+
+/**
+ * A step that acts in place of another (python-cqrs `Fallback`): when the
+ * step's `act` fails with one of the errors in `on`, or at once while the
+ * step's circuit breaker is open. It runs in the same attempt, in a
+ * transaction of its own (the failed act's rolled back), under the same
+ * idempotency key; a step completed by its fallback is compensated by the
+ * fallback's `compensate`. The log marks such a step with `fallback: true`.
+ *
+ * @example
+ * steps: [{ step: ChargeCard, fallback: { step: ChargeLater, on: [TimeoutException], breaker: { consecutiveFailures: 5, halfOpenAfterMs: 30_000 } } }]
+ * @publicApi
+ */
+export interface SagaStepFallback<TContext extends object> {
+  /** The step that acts instead: a provider, like the step. */
+  readonly step: SagaStepType<TContext>;
+  /**
+   * The errors (by class, `instanceof`) that make the fallback act and that
+   * the breaker counts. Other errors are the step's own failure (retried).
+   * @default every error
+   */
+  readonly on?: readonly ErrorClass[];
+  /**
+   * A circuit breaker around the step's `act` (shared `CircuitBreakers`,
+   * named `<saga>.<step>`): after `consecutiveFailures` errors of `on`, the
+   * step is not called for `halfOpenAfterMs` and the fallback acts at once.
+   * `true` takes the defaults. Needs the optional peer package `cockatiel`,
+   * loaded at startup only when a breaker is declared.
+   * @default undefined (no breaker)
+   */
+  readonly breaker?: CircuitBreakerOptions | true;
 }
 
 /** A step in a saga's list: its class, or a binding with settings. @publicApi */

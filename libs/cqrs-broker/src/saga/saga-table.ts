@@ -1,4 +1,5 @@
-import { EntitySchema, Table, type ColumnType, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { ColumnType, DataSourceOptions, EntitySchema, MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 import { outboxDatabaseOf, parseTableName, type OutboxDatabase } from '../outbox/outbox-database.js';
 import { SAGA_DEFAULTS } from './saga-defaults.js';
 
@@ -92,6 +93,7 @@ export function createSagaLogEntity(options: SagaLogTableOptions & { databaseTyp
   for (const spec of COLUMNS) {
     columns[spec.property] = { name: spec.name, type: spec.type[db], length: spec.length, nullable: spec.nullable ?? false, primary: spec.primary };
   }
+  const { EntitySchema } = requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createSagaLogEntity');
   return new EntitySchema<SagaLogRecord>({
     name: `SagaLogRecord:${tableName}`,
     tableName: table,
@@ -104,6 +106,7 @@ export function createSagaLogEntity(options: SagaLogTableOptions & { databaseTyp
 /** The same table as a TypeORM `Table`, for migrations. */
 export function createSagaLogTable(db: OutboxDatabase, tableName: string = SAGA_DEFAULTS.tableName): Table {
   const { schema, table } = parseTableName(tableName);
+  const { Table } = requireOptionalPeer<typeof import('typeorm')>('typeorm', 'The saga log migration');
   return new Table({
     name: schema ? `${schema}.${table}` : table,
     columns: COLUMNS.map((spec) => ({

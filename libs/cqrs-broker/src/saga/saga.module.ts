@@ -1,7 +1,9 @@
 import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { optionalPeerToken } from '../optional-peer.js';
 import { OutboxRepository } from '../outbox/outbox-repository.js';
+import { SagaAdmin } from './saga-admin.js';
 import { SagaExecutor } from './saga-executor.js';
 import { SagaLog } from './saga-log.js';
 import { SagaMediator } from './saga-mediator.js';
@@ -43,7 +45,7 @@ import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './s
     {
       provide: SagaLog,
       // The app's DataSource is injected (not looked up) so Nest waits for an async one such as TypeOrmModule's.
-      inject: [SAGA_OPTIONS, RESOLVED_SAGA_OPTIONS, { token: DataSource, optional: true }],
+      inject: [SAGA_OPTIONS, RESOLVED_SAGA_OPTIONS, optionalPeerToken('typeorm', 'DataSource', 'SagaModule')],
       useFactory: (options: SagaModuleOptions, resolved: ResolvedSagaOptions, appDataSource?: DataSource) =>
         new SagaLog(sagaDataSourceOf(options, appDataSource), resolved.tableName),
     },
@@ -55,8 +57,9 @@ import { RESOLVED_SAGA_OPTIONS, SAGA_OPTIONS, SagaConfigurableModule } from './s
     SagaRegistry,
     { provide: SagaMediator, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaMediator(executor) },
     { provide: SagaRecovery, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaRecovery({ executor }) },
+    { provide: SagaAdmin, inject: [SagaExecutor], useFactory: (executor: SagaExecutor) => new SagaAdmin(executor) },
   ],
-  exports: [SagaMediator, SagaExecutor, SagaLog, SagaRecovery],
+  exports: [SagaMediator, SagaExecutor, SagaLog, SagaRecovery, SagaAdmin],
 })
 export class SagaModule extends SagaConfigurableModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
