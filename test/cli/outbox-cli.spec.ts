@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createOutboxDialect, createOutboxMigration } from 'nestjs-cqrs-broker/outbox';
+import { createOutboxDialect, createOutboxMigrations } from 'nestjs-cqrs-broker/outbox';
 import { connect, databases, dropTable, uniqueTable } from '../outbox/databases.js';
 import { builtCli, LOG_LINE, runCli } from './cli-harness.js';
 
@@ -27,7 +27,7 @@ describe.each(databases.filter((db) => db.name !== 'mariadb').map((db) => [db.na
     table = uniqueTable('cli');
     url = urlOf(dataSource);
     const runner = dataSource.createQueryRunner();
-    await new (createOutboxMigration({ tableName: table }))().up(runner);
+    for (const migration of createOutboxMigrations({ tableName: table })) await new migration().up(runner);
     await runner.release();
     const row = (eventId: string) => ({ eventId, eventName: 'room_booked', topic: 'rooms', key: 'room-1', payload: Buffer.from('{}'), contentType: 'application/json', codec: 'none', headers: '{}' });
     await createOutboxDialect(dataSource, table).insert(dataSource.manager, Object.values(ids).map(row));

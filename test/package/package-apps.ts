@@ -337,3 +337,35 @@ export function installedVersions(lineFolder: string, names: readonly string[]):
   const versionOf = (name: string) => (JSON.parse(readFileSync(join(lineFolder, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   return Object.fromEntries(names.map((name) => [name, versionOf(name)]));
 }
+
+/** The library's optional peer packages (peerDependenciesMeta), as its package.json declares them. */
+export function optionalPeers(): string[] {
+  const manifest = JSON.parse(readFileSync(join(libraryDir, 'package.json'), 'utf8')) as { peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+  return Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([, meta]) => meta.optional)
+    .map(([name]) => name)
+    .sort();
+}
+
+/**
+ * Runs optional-peers.mjs in `lineFolder` with `peer` moved out of its node_modules (as in an
+ * app that did not install it; a peer the line never installed is absent already), then puts it
+ * back; returns the script's `RESULT` object.
+ */
+export function withoutPeer(subject: string, lineFolder: string, peer: string): { imported: Record<string, string>; startup: Record<string, string> } {
+  const folder = join(lineFolder, 'optional-peers');
+  mkdirSync(folder, { recursive: true });
+  cpSync(join(templateDir, 'optional-peers.mjs'), join(folder, 'optional-peers.mjs'));
+  const installed = join(lineFolder, 'node_modules', peer);
+  const aside = join(lineFolder, 'node_modules', `.hidden-${peer.replace('/', '+')}`);
+  const present = existsSync(installed);
+  if (present) renameSync(installed, aside);
+  try {
+    const output = step(subject, `optional-peers.mjs without ${peer}`, process.execPath, ['optional-peers.mjs', peer], folder, 120_000);
+    const line = output.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) throw new StepFailure(`[${subject}] optional-peers.mjs printed no RESULT line:\n${output.slice(-4000)}`);
+    return JSON.parse(line.slice('RESULT '.length)) as { imported: Record<string, string>; startup: Record<string, string> };
+  } finally {
+    if (present) renameSync(aside, installed);
+  }
+}

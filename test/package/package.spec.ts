@@ -5,9 +5,34 @@
 // microservice → in-memory broker → consumer → inbox → handler. See package-apps.ts.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_KINDS, NEST_LINES, exec, NODE_FLOORS, canFetchNode, loadEntryPoints, nodeBinary, compileApp, generateApp, installTarball, installedVersions, newRunFolder, packLibrary, repoRoot, runApp, step, type PackReport } from './package-apps.js';
+import { APP_KINDS, NEST_LINES, exec, optionalPeers, withoutPeer, NODE_FLOORS, canFetchNode, loadEntryPoints, nodeBinary, compileApp, generateApp, installTarball, installedVersions, newRunFolder, packLibrary, repoRoot, runApp, step, type PackReport } from './package-apps.js';
 
 const bin = (name: string) => join(repoRoot, 'node_modules/.bin', name);
+
+/**
+ * What using each optional peer's feature gives without the package: the one line naming it.
+ * Every optional peer of the library's package.json has a row (a new one must be added here).
+ */
+const npmInstall = (name: string) => `needs the package ${name}: npm install ${name}`;
+const WITHOUT_PEER: Record<string, Record<string, string>> = {
+  typeorm: {
+    createOutboxEntity: `createOutboxEntity ${npmInstall('typeorm')}`,
+    OutboxModule: `OutboxModule ${npmInstall('typeorm')}`,
+    InboxModule: `InboxModule ${npmInstall('typeorm')}`,
+    SagaModule: `SagaModule ${npmInstall('typeorm')}`,
+  },
+  kafkajs: { KafkaMessageBroker: `KafkaMessageBroker ${npmInstall('kafkajs')}` },
+  'amqp-connection-manager': { AmqpMessageBroker: `RabbitMQ (nestjs-cqrs-broker/amqp) ${npmInstall('amqp-connection-manager')}` },
+  // amqp-connection-manager is there but cannot load its own dependency: the message names that one.
+  amqplib: { AmqpMessageBroker: `RabbitMQ (nestjs-cqrs-broker/amqp) ${npmInstall('amqplib')}` },
+  cockatiel: { 'a circuit breaker': `The circuit breaker of RequestMap binding of Answer ${npmInstall('cockatiel')}` },
+  '@opentelemetry/api': { 'tracing: true': `CqrsBrokerModule option tracing: true ${npmInstall('@opentelemetry/api')}` },
+  protobufjs: { 'a protobuf event': `The protobuf codec of RoomBooked ${npmInstall('protobufjs')}` },
+  // Nothing needs it: the relay's purge runs on its own timer (a SchedulerRegistry job only where ScheduleModule is imported).
+  '@nestjs/schedule': { 'the outbox and its relay': 'started' },
+  // Used by relay.source 'logical-replication' on PostgreSQL, which these apps do not have: the imports are checked here.
+  'pg-logical-replication': {},
+};
 
 describe('the packed library', () => {
   let runFolder: string;
@@ -93,6 +118,17 @@ describe('the packed library', () => {
       expect(cjs.exported, `${line.name} on Node ${version}: require() gives what import() gives`).toEqual(esm.exported);
       expect(Object.values(cjs.exported as Record<string, number>).every((count) => count > 0)).toBe(true);
     }, 300_000);
+
+    it('has a check below for each optional peer of package.json', () => {
+      expect(Object.keys(WITHOUT_PEER).sort()).toEqual(optionalPeers());
+    });
+
+    it.each(optionalPeers())('without %s: every entry point imports, and using what needs it fails at startup with one line naming it', (peer) => {
+      const { imported, startup } = withoutPeer(`${line.name} without ${peer}`, lineFolder, peer);
+      expect(Object.keys(imported).length, 'entry points checked').toBeGreaterThanOrEqual(7);
+      expect(Object.entries(imported).filter(([, result]) => result !== 'ok'), `${line.name} without ${peer}: entry points that fail to import`).toEqual([]);
+      expect(startup, `${line.name} without ${peer}: what using its features gives`).toEqual(WITHOUT_PEER[peer]);
+    }, 180_000);
 
     for (const kind of APP_KINDS) {
     it(`a ${kind.name} app compiles and runs command → outbox → relay → consumer → inbox, the handler once`, () => {

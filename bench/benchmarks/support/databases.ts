@@ -1,7 +1,7 @@
 // Data sources, outbox tables and backlogs for the benchmarks. Backlogs are
 // seeded server-side (INSERT … SELECT over generate_series / MariaDB's
 // sequence engine) in chunks: fast, and without the relay API.
-import { createOutboxEntity, createOutboxMigration } from 'nestjs-cqrs-broker/outbox';
+import { createOutboxEntity, createOutboxMigrations } from 'nestjs-cqrs-broker/outbox';
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { EventTemplate } from './bench-events.js';
 import { BENCH_APP_NAME } from './cpu-time.js';
@@ -30,7 +30,7 @@ export async function openOutboxDataSource(db: BenchDatabase, table: string, ext
     entities: [createOutboxEntity({ databaseType: db, tableName: table }), ...extra],
     poolSize,
     synchronize: extra.length > 0,
-    migrations: [createOutboxMigration({ tableName: table })],
+    migrations: createOutboxMigrations({ tableName: table }),
     migrationsTableName,
     migrationsRun: true,
   });

@@ -9,5 +9,5 @@ import { CqrsBrokerErrorCode } from './error-codes.js';
  * @publicApi
  */
 export class ConfigurationException extends CqrsBrokerException {
-  readonly code = CqrsBrokerErrorCode.Configuration;
+  readonly code: CqrsBrokerErrorCode = CqrsBrokerErrorCode.Configuration;
 }

@@ -62,6 +62,10 @@ export const EVENT_CASCADE_LIMIT = (limit: number) =>
 // Options
 export const MUST_BE = (option: string, rule: string, value: unknown) => `${option} must be ${rule}, got ${String(value)}`;
 
+// Optional peer packages (optional-peer.ts)
+export const MISSING_PEER_DEPENDENCY = (packageName: string, neededBy: string) =>
+  `${neededBy} needs the package ${packageName}: npm install ${packageName}`;
+
 // Brokers and consumers
 export const INVALID_BROKER_URL = (redactedUrl: string, reason: string) => `Invalid broker URL "${redactedUrl}": ${reason}`;
 export const UNROUTABLE_MESSAGES = (count: number, topics: string) =>
@@ -196,8 +200,6 @@ export const FALLBACK_ON_STREAM = (handlerName: string, requestName: string) =>
   `${handlerName} declares a fallback but handles "${requestName}", a StreamRequest: stream handlers have no fallback.`;
 export const FALLBACK_OF_ITSELF = (handlerName: string) => `${handlerName} declares itself as its own fallback: name another handler.`;
 export const OPENTELEMETRY_PACKAGE_MISSING = 'CqrsBrokerModule option tracing: true needs the package @opentelemetry/api: npm install @opentelemetry/api';
-export const CIRCUIT_BREAKER_PACKAGE_MISSING = (declaredBy: string) =>
-  `The circuit breaker of ${declaredBy} needs the package cockatiel: npm install cockatiel`;
 export const CIRCUIT_BREAKER_OPENED = (name: string, failures: number, cause: string, whileOpen: string, openMs: number) =>
   `Circuit breaker ${name} opened after ${failures} consecutive failure(s) (last: ${cause}): ${whileOpen} answers for ${openMs} ms, then one call tries ${name} again.`;
 export const CIRCUIT_BREAKER_HALF_OPEN = (name: string) => `Circuit breaker ${name} half-open: one call tries ${name} again.`;

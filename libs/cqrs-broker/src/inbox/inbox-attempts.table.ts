@@ -1,4 +1,5 @@
-import { EntitySchema, Table, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { EntitySchema, MigrationInterface, QueryRunner } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 
 /** Default table of {@link InboxAttemptStore}. @publicApi */
 export const DEFAULT_ATTEMPTS_TABLE = 'inbox_attempts';
@@ -30,6 +31,7 @@ const schemas = new Map<string, EntitySchema<InboxAttemptRecord>>();
 export function createInboxAttemptsEntity({ tableName = DEFAULT_ATTEMPTS_TABLE }: InboxAttemptsTableOptions = {}): EntitySchema<InboxAttemptRecord> {
   let schema = schemas.get(tableName);
   if (!schema) {
+    const { EntitySchema } = requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createInboxAttemptsEntity');
     schema = new EntitySchema<InboxAttemptRecord>({
       name: tableName === DEFAULT_ATTEMPTS_TABLE ? 'InboxAttemptRecord' : `InboxAttemptRecord:${tableName}`,
       tableName,
@@ -64,7 +66,7 @@ export function createInboxAttemptsMigration(options: InboxAttemptsTableOptions 
     async up(queryRunner: QueryRunner): Promise<void> {
       const types = queryRunner.connection.driver.mappedDataTypes;
       await queryRunner.createTable(
-        new Table({
+        new (requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createInboxAttemptsMigration').Table)({
           name: tableName,
           columns: [
             { name: 'consumer_name', type: 'varchar', length: '255', isPrimary: true },

@@ -1,4 +1,5 @@
-import { EntitySchema } from 'typeorm';
+import type { EntitySchema } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 import { INBOX_DEFAULTS } from './inbox-defaults.js';
 import type { InboxRecord } from './inbox-record.js';
 
@@ -25,6 +26,7 @@ const schemas = new Map<string, EntitySchema<InboxRecord>>();
 export function createInboxEntity({ tableName = INBOX_DEFAULTS.tableName }: InboxTableOptions = {}): EntitySchema<InboxRecord> {
   let schema = schemas.get(tableName);
   if (!schema) {
+    const { EntitySchema } = requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createInboxEntity');
     schema = new EntitySchema<InboxRecord>({
       // Distinct names let several inbox tables live in one DataSource.
       name: tableName === INBOX_DEFAULTS.tableName ? 'InboxRecord' : `InboxRecord:${tableName}`,

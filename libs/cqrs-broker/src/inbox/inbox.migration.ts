@@ -1,4 +1,5 @@
-import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 import { INBOX_DEFAULTS } from './inbox-defaults.js';
 import type { InboxTableOptions } from './inbox.entity.js';
 
@@ -23,7 +24,7 @@ export function createInboxMigration(options: InboxTableOptions & { timestamp?: 
     async up(queryRunner: QueryRunner): Promise<void> {
       const types = queryRunner.connection.driver.mappedDataTypes;
       await queryRunner.createTable(
-        new Table({
+        new (requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createInboxMigration').Table)({
           name: tableName,
           columns: [
             { name: 'consumer_name', type: 'varchar', length: '255', isPrimary: true },

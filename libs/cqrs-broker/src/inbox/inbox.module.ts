@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { optionalPeerToken } from '../optional-peer.js';
 import { Inbox } from './inbox.js';
 import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import type { InboxModuleOptions } from './inbox-options.interface.js';
@@ -20,7 +21,7 @@ import { INBOX_OPTIONS, InboxConfigurableModule } from './inbox.module-definitio
     {
       provide: Inbox,
       // Injected (not looked up) so Nest waits for an async DataSource such as TypeOrmModule's.
-      inject: [INBOX_OPTIONS, { token: DataSource, optional: true }, { token: CQRS_TRACING, optional: true }],
+      inject: [INBOX_OPTIONS, optionalPeerToken('typeorm', 'DataSource', 'InboxModule'), { token: CQRS_TRACING, optional: true }],
       useFactory: (options: InboxModuleOptions, appDataSource: DataSource | undefined, tracing?: CqrsTracing | null) => {
         const { dataSource, tableName } = resolveInboxOptions(options, appDataSource);
         return new Inbox(dataSource, tableName, tracing);

@@ -1,4 +1,5 @@
-import { EntityMetadataNotFoundError, type DataSource, type EntityManager, type EntitySchema } from 'typeorm';
+import type { DataSource, EntityManager, EntitySchema } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 import { currentConsumerContext } from '../consumers/consumer-context.js';
 import type { InboxRecord } from './inbox-record.js';
 import { INBOX_DEFAULTS } from './inbox-defaults.js';
@@ -78,7 +79,7 @@ export class Inbox {
             await manager.insert(this.entity, { consumerName, eventId: event.eventId, eventName: event.eventName ?? null });
           } catch (error) {
             if (isUniqueViolation(error)) throw new AlreadyHandled();
-            if (error instanceof EntityMetadataNotFoundError) {
+            if (error instanceof requireOptionalPeer<typeof import('typeorm')>('typeorm', 'Inbox').EntityMetadataNotFoundError) {
               const entityArgument = this.tableName === INBOX_DEFAULTS.tableName ? '' : `{ tableName: '${this.tableName}' }`;
               throw new ConfigurationException(INBOX_ENTITY_NOT_REGISTERED(this.tableName, entityArgument), { cause: error });
             }

@@ -1,4 +1,5 @@
-import { EntitySchema, Table, type ColumnType, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
+import type { ColumnType, DataSourceOptions, EntitySchema } from 'typeorm';
+import { requireOptionalPeer } from '../optional-peer.js';
 import { outboxDatabaseOf, parseTableName, type OutboxDatabase } from './outbox-database.js';
 import { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 import type { OutboxStatus } from './outbox-status.js';
@@ -110,16 +111,6 @@ function indexesOf(table: string, db: OutboxDatabase): IndexSpec[] {
   ];
 }
 
-/**
- * PostgreSQL fillfactor of the table the migration creates: room on each page
- * for the new versions of its rows. The lease changes no indexed column, so
- * with room on the page it is a HOT update (no index entries, no new page),
- * and the mark-published version usually lands on the same page too: the
- * relay drains about 1.4× faster than with full pages. Outbox rows are
- * short-lived (retention purges them), so the extra space is small.
- */
-const POSTGRES_FILLFACTOR = 50;
-
 /** Options of {@link createOutboxEntity} and {@link createOutboxMigration}. @publicApi */
 export interface OutboxTableOptions {
   /**
@@ -153,6 +144,7 @@ export function createOutboxEntity(options: OutboxTableOptions & { databaseType:
       generated: spec.primary ? 'increment' : undefined,
     };
   }
+  const { EntitySchema } = requireOptionalPeer<typeof import('typeorm')>('typeorm', 'createOutboxEntity');
   return new EntitySchema<OutboxRecord>({
     name: `OutboxRecord:${tableName}`,
     tableName: table,
@@ -165,59 +157,4 @@ export function createOutboxEntity(options: OutboxTableOptions & { databaseType:
       columns: i.columns.map((c) => COLUMNS.find((s) => s.name === c)!.property),
     })),
   });
-}
-
-/** The same table as a TypeORM `Table`, for migrations. */
-export function createOutboxTable(db: OutboxDatabase, tableName: string = OUTBOX_DEFAULTS.tableName): Table {
-  const { schema, table } = parseTableName(tableName);
-  return new Table({
-    name: schema ? `${schema}.${table}` : table,
-    columns: COLUMNS.map((spec) => ({
-      name: spec.name,
-      type: String(spec.type[db]),
-      length: spec.length === undefined ? undefined : String(spec.length),
-      precision: precisionOf(spec, db),
-      isNullable: spec.nullable ?? false,
-      isPrimary: spec.primary ?? false,
-      isGenerated: spec.primary ?? false,
-      generationStrategy: spec.primary ? ('increment' as const) : undefined,
-    })),
-    indices: indexesOf(table, db).map((i) => ({ name: i.name, columnNames: [...i.columns], isUnique: i.unique, where: i.where })),
-  });
-}
-
-/**
- * A migration class creating (and on revert dropping) the outbox table with
- * exactly the schema `synchronize` gives {@link createOutboxEntity}, on
- * PostgreSQL, MySQL/MariaDB and SQLite. Add it to your data source's
- * `migrations` and run it with your own. On PostgreSQL it also sets the
- * table's fillfactor to 50, which `synchronize` cannot do (with synchronize,
- * run `ALTER TABLE outbox SET (fillfactor = 50)` once yourself).
- *
- * @example
- * new DataSource({ ..., migrations: [createOutboxMigration({ tableName: 'outbox' }), ...yourMigrations] });
- * @publicApi
- */
-export function createOutboxMigration(options: OutboxTableOptions & { timestamp?: number } = {}): new () => MigrationInterface {
-  const tableName = options.tableName ?? OUTBOX_DEFAULTS.tableName;
-  parseTableName(tableName);
-  // TypeORM orders migrations by the 13-digit timestamp that ends their name.
-  const name = `CreateOutboxTable_${tableName.replace('.', '_')}${options.timestamp ?? 1767225600000}`;
-  return class CreateOutboxTable implements MigrationInterface {
-    readonly name = name;
-
-    async up(queryRunner: QueryRunner): Promise<void> {
-      const db = outboxDatabaseOf(queryRunner.connection);
-      await queryRunner.createTable(createOutboxTable(db, tableName), true);
-      if (db === 'postgres') {
-        const { schema, table } = parseTableName(tableName);
-        const escape = (name: string) => queryRunner.connection.driver.escape(name);
-        await queryRunner.query(`ALTER TABLE ${schema ? `${escape(schema)}.` : ''}${escape(table)} SET (fillfactor = ${POSTGRES_FILLFACTOR})`);
-      }
-    }
-
-    async down(queryRunner: QueryRunner): Promise<void> {
-      await queryRunner.dropTable(createOutboxTable(outboxDatabaseOf(queryRunner.connection), tableName), true);
-    }
-  };
 }

@@ -1,8 +1,9 @@
 import { Inject, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource } from 'typeorm';
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import type { DataSource } from 'typeorm';
 import { MESSAGE_BROKER, type MessageBroker } from '../brokers/message-broker.interface.js';
 import { EventEmitter } from '../events/event-emitter.js';
+import { optionalPeerToken } from '../optional-peer.js';
 import { EventSerializer } from '../events/event-serializer.js';
 import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
 import { handlerEventsRoute } from './handler-events-route.js';
@@ -47,7 +48,7 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
       // The one place the options are completed and checked; every provider below reads the result.
       provide: RESOLVED_OUTBOX_OPTIONS,
       // The app's DataSource is injected (not looked up) so Nest waits for an async one such as TypeOrmModule's.
-      inject: [OUTBOX_OPTIONS, { token: DataSource, optional: true }],
+      inject: [OUTBOX_OPTIONS, optionalPeerToken('typeorm', 'DataSource', 'OutboxModule')],
       useFactory: (options: OutboxModuleOptions, appDataSource?: DataSource): ResolvedOutboxOptions => resolveOutboxOptions(options, appDataSource),
     },
     {
@@ -74,7 +75,7 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
     },
     {
       provide: OutboxRelay,
-      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, { token: SchedulerRegistry, optional: true }, { token: CQRS_TRACING, optional: true }],
+      inject: [RESOLVED_OUTBOX_OPTIONS, OUTBOX_DIALECT, MESSAGE_BROKER, OutboxWakeup, optionalPeerToken('@nestjs/schedule', 'SchedulerRegistry'), { token: CQRS_TRACING, optional: true }],
       useFactory: (options: ResolvedOutboxOptions, dialect: OutboxDialect, broker: MessageBroker, wakeup: OutboxWakeup, jobs?: SchedulerRegistry, tracing?: CqrsTracing | null) =>
         new OutboxRelay({ dialect, broker, wakeup, options: options.relay, listen: options.notify, jobs, tracing }),
     },

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { connect, type AmqpConnectionManager, type AmqpConnectionManagerOptions } from 'amqp-connection-manager';
+import type { AmqpConnectionManager, AmqpConnectionManagerOptions } from 'amqp-connection-manager';
+import { requireOptionalPeer } from '../../optional-peer.js';
 import { redactUrl } from '../redact-url.js';
 
 /**
@@ -11,6 +12,7 @@ export function createAmqpConnection(
   logger: Pick<LoggerService, 'log' | 'warn'>,
   options: { connectionName?: string; connection?: AmqpConnectionManagerOptions } = {},
 ): AmqpConnectionManager {
+  const { connect } = requireOptionalPeer<typeof import('amqp-connection-manager')>('amqp-connection-manager', 'RabbitMQ (nestjs-cqrs-broker/amqp)');
   const urls = typeof url === 'string' ? [url] : [...url];
   const connectionOptions = {
     ...options.connection?.connectionOptions,

@@ -1,4 +1,5 @@
-import amqplib, { type ChannelModel, type ConfirmChannel, type GetMessage, type MessagePropertyHeaders } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage, MessagePropertyHeaders } from 'amqplib';
+import { requireOptionalPeer } from '../../optional-peer.js';
 import { DeadLetterHeaders } from '../../consumers/dead-letter.js';
 import {
   describeDeadLetter,
@@ -49,6 +50,7 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
   private connection?: ChannelModel;
 
   constructor(private readonly options: AmqpDeadLetterStoreOptions) {
+    requireOptionalPeer('amqplib', 'AmqpDeadLetterStore'); // at construction, so a missing package fails at startup
     this.deadLetterQueue = options.deadLetterQueue ?? `${options.queue}.dlq`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
   }
@@ -167,7 +169,7 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
   private async connect(): Promise<ChannelModel> {
     if (!this.connection) {
       const connection = await withTimeout(
-        amqplib.connect(this.options.url, this.options.socketOptions),
+        requireOptionalPeer<typeof import('amqplib')>('amqplib', 'AmqpDeadLetterStore').connect(this.options.url, this.options.socketOptions),
         this.timeoutMs,
         () => `RabbitMQ at ${redactUrl(this.options.url)} did not accept a connection within ${this.timeoutMs} ms`,
       );

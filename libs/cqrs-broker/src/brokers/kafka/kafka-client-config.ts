@@ -1,11 +1,14 @@
-import { logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
 import { invalidBrokerUrl, parseBrokerUrl } from '../broker-url.js';
 import { nestKafkaLogCreator } from './kafka-log-creator.js';
+
+/** kafkajs's `logLevel` values, here so that loading this module does not load kafkajs (an optional peer). */
+export const KAFKA_LOG_LEVEL = { NOTHING: 0 as logLevel, ERROR: 1 as logLevel, WARN: 2 as logLevel, INFO: 4 as logLevel, DEBUG: 5 as logLevel } as const;
 
 /** Defaults every client of this package starts from: Nest logging, warnings and errors only. */
 export const KAFKA_CLIENT_DEFAULTS: Partial<KafkaConfig> = {
   clientId: 'nestjs-cqrs-broker',
-  logLevel: logLevel.WARN,
+  logLevel: KAFKA_LOG_LEVEL.WARN,
   logCreator: nestKafkaLogCreator,
 };
 

@@ -1,4 +1,5 @@
-import { Kafka, Partitioners, type Admin, type IHeaders, type Producer } from 'kafkajs';
+import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
+import { requireOptionalPeer } from '../../optional-peer.js';
 import { DEAD_LETTER_TOPIC_SUFFIX, DeadLetterHeaders } from '../../consumers/dead-letter.js';
 import {
   describeDeadLetter,
@@ -57,6 +58,7 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
   private producer?: Producer;
 
   constructor(private readonly options: KafkaDeadLetterStoreOptions) {
+    const { Kafka } = requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaDeadLetterStore');
     this.kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
     this.deadLetterTopic = options.deadLetterTopic ?? options.topic + DEAD_LETTER_TOPIC_SUFFIX;
     this.replayLogTopic = options.replayLogTopic ?? `${this.deadLetterTopic}.replayed`;
@@ -178,7 +180,7 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
 
   private async connectProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: PRODUCER_RETRY, createPartitioner: requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaDeadLetterStore').Partitioners.DefaultPartitioner });
       await producer.connect();
       this.producer = producer;
     }

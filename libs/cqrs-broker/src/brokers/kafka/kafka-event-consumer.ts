@@ -1,4 +1,5 @@
-import { Kafka, Partitioners, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { requireOptionalPeer } from '../../optional-peer.js';
 import { DEAD_LETTER_TOPIC_SUFFIX, DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { withTimeout } from '../../retry/with-timeout.js';
@@ -35,6 +36,7 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
 
   constructor(private readonly options: KafkaEventConsumerOptions) {
     super(options.topics);
+    const { Kafka } = requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaEventConsumer');
     this.kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS;
     this.heartbeatIntervalMs = options.consumer?.heartbeatInterval ?? KAFKA_CONSUMER_DEFAULTS.heartbeatInterval;
@@ -51,7 +53,7 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
 
   protected async connect(topics: string[]): Promise<void> {
     // Bounded like the relay's producer: a dead-letter publish during an outage fails within publishTimeoutMs.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: KAFKA_PRODUCER_RETRY, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: KAFKA_PRODUCER_RETRY, createPartitioner: requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaEventConsumer').Partitioners.DefaultPartitioner });
     this.consumer = this.kafka.consumer({ ...KAFKA_CONSUMER_DEFAULTS, ...this.options.consumer, groupId: this.options.groupId });
     this.consumer.on(this.consumer.events.CONNECT, () => this.setStatus('connected'));
     this.consumer.on(this.consumer.events.DISCONNECT, () => this.setStatus('disconnected'));

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { logLevel, type logCreator } from 'kafkajs';
+import type { logCreator } from 'kafkajs';
+import { KAFKA_LOG_LEVEL as logLevel } from './kafka-client-config.js';
 
 /**
  * Sends kafkajs's own log lines to the Nest logger (context `KafkaJS`)

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { requireOptionalPeer } from '../../optional-peer.js';
 import type { BrokerMessage } from '../broker-message.js';
 import type { MessageBroker } from '../message-broker.interface.js';
 import { DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS, KAFKA_CLIENT_DEFAULTS, KAFKA_PRODUCER_RETRY, kafkaConfigFromUrl } from './kafka-client-config.js';
@@ -26,6 +27,7 @@ export class KafkaMessageBroker implements MessageBroker {
   private connecting?: Promise<void>;
 
   constructor(private readonly options: KafkaMessageBrokerOptions) {
+    const { Kafka, Partitioners } = requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaMessageBroker');
     const kafka = new Kafka({ ...KAFKA_CLIENT_DEFAULTS, ...options.client });
     this.producer = kafka.producer({
       maxInFlightRequests: 1,
