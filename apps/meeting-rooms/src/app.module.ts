@@ -11,6 +11,7 @@ import { databaseModule } from './config/database.config.js';
 import { outboxModule } from './config/outbox.config.js';
 import { HealthController } from './health/health.controller.js';
 import { MEETING_ENTITIES, MeetingsModule } from './meetings/meetings.module.js';
+import { BookingsModule } from './bookings/bookings.module.js';
 
 /**
  * The meeting-rooms API: HTTP → RequestMediator → handlers, which write their
@@ -45,6 +46,7 @@ export class AppModule {
         outboxModule({ relayServer: false }),
         TerminusModule,
         MeetingsModule,
+        BookingsModule,
         // Which modules exist must be known before DI runs, so this reads process.env, where
         // ConfigModule (validated just above) has also put BROKER_URL's default.
         ConditionalModule.registerWhen(MeetingNotificationsModule, (env) => isInMemoryBroker(env.BROKER_URL)),
