@@ -2,7 +2,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import type { EventSerializer, NotificationEvent } from 'nestjs-cqrs-broker';
 import { KafkaEventConsumer, KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
 import { rawKafka, readKafkaTopic } from './support/kafka-raw.js';
-import { ProtoProbe, PROTO_PROBE, ProtoProbeHandler, protoProbeEvent, protobufSerializer, readAsPythonCqrsLayout } from './support/protobuf-events.js';
+import { ProtoProbe, PROTO_PROBE, ProtoProbeHandler, protoProbeEvent, protobufSerializer, readAsPythonCqrsLayout, writeAsPythonCqrsLayout } from './support/protobuf-events.js';
 import { eventually, KAFKA_BROKERS, requireKafka, unique } from './support/services.js';
 import { Probe, probeEvent, startConsumer } from './support/test-events.js';
 
@@ -67,6 +67,32 @@ describe('protobuf events through Kafka', () => {
       event_name: 'broker_test_proto_probe',
       payload: { key: 'room-1', seq: 1, big: '9007199254740993' },
     });
+  });
+
+  it('handles a protobuf record sent as python-cqrs 5.x sends one on Kafka: no content type, no key, headers event_name and message_id, a body without topic', async () => {
+    const topic = unique('kafka-protobuf-python');
+    const protoProbe = new ProtoProbe();
+    await consume(topic, new Probe(), protoProbe);
+    const eventId = crypto.randomUUID();
+    const producer = rawKafka().producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic,
+        messages: [{
+          value: writeAsPythonCqrsLayout({ event_id: eventId, event_timestamp: '2026-11-29T21:50:08.854936', event_name: 'broker_test_proto_probe', payload: { key: 'k', seq: 3, big: '12' } }),
+          headers: { event_name: 'broker_test_proto_probe', message_id: eventId },
+        }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+
+    await eventually(() => protoProbe.received.length === 1, 'the python-cqrs protobuf record was handled');
+    const [{ event, contentType }] = protoProbe.received;
+    expect(contentType).toBe('application/x-protobuf');
+    expect([event.eventId, event.topic, event.eventTimestamp.toISOString()]).toEqual([eventId, topic, '2026-11-29T21:50:08.854Z']);
+    expect({ ...event.payload }).toEqual({ key: 'k', seq: 3, big: '12' });
   });
 
   it('dead-letters a message of a content type no codec reads to <topic>.DLT at once, with the reason, and goes on', async () => {

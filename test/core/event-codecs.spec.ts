@@ -278,6 +278,14 @@ describe('protobufCodec options', () => {
     expect((error as Error).message).toBe('The protobuf codec of MissingType names the message type "meetings.Nope", which its .proto does not define.');
   });
 
+  it('refuses at startup a codec option that is no EventCodec', async () => {
+    @IntegrationEvent({ name: 'not_a_codec', topic: 'x', codec: 'protobuf' as never })
+    class NotACodec extends NotificationEvent<object> {}
+    const error = await preparedSerializer(NotACodec).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOptionException);
+    expect((error as Error).message).toMatch(/^codec of @IntegrationEvent NotACodec must be an EventCodec, e\.g\. protobufCodec\(\{ … \}\), got .*protobuf/);
+  });
+
   it('wants exactly one of protoFile and protoSource with a type name', () => {
     expect(() => protobufCodec({ messageType: 'meetings.UserJoinedPayload' })).toThrow(InvalidOptionException);
     expect(() => protobufCodec({ messageType: 'meetings.UserJoinedPayload', protoFile: 'a.proto', protoSource: MEETINGS_PROTO })).toThrow(InvalidOptionException);

@@ -75,6 +75,11 @@ const pythonLayout = protobuf.parse(
   { keepCase: true },
 ).root.lookupType('ProbeNotification');
 
+/** A body as a python-cqrs 5.x service following its example layout writes it: no topic, a naive local timestamp. */
+export function writeAsPythonCqrsLayout(fields: { event_id: string; event_timestamp: string; event_name: string; payload: Record<string, unknown> }): Buffer {
+  return Buffer.from(pythonLayout.encode(pythonLayout.fromObject(fields)).finish());
+}
+
 /** A raw body read with python-cqrs's example layout. */
 export function readAsPythonCqrsLayout(body: Buffer): Record<string, unknown> {
   return pythonLayout.toObject(pythonLayout.decode(body), { longs: String });

@@ -9,6 +9,7 @@ import { MalformedEventException } from '../errors/malformed-event.exception.js'
 import { UnknownEventException } from '../errors/unknown-event.exception.js';
 import { UnserializableEventException } from '../errors/unserializable-event.exception.js';
 import { UnsupportedContentTypeException } from '../errors/unsupported-content-type.exception.js';
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
 import { CODEC_NOT_PREPARED, PAYLOAD_CODEC_MISMATCH } from '../errors/messages.js';
 import { NotificationEvent } from './notification-event.js';
 import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
@@ -80,6 +81,9 @@ export class EventSerializer implements OnApplicationBootstrap {
     for (const { type, contract } of this.registry.all()) {
       const codec = contract.codec;
       if (!codec || this.codecs.get(type) === codec) continue;
+      if (typeof codec.contentType !== 'string' || typeof codec.encode !== 'function' || typeof codec.read !== 'function') {
+        throw new InvalidOptionException(`codec of @IntegrationEvent ${type.name}`, 'an EventCodec, e.g. protobufCodec({ … })', codec);
+      }
       await codec.prepare?.(type, contract);
       this.codecs.set(type, codec);
       const contentType = mediaTypeOf(codec.contentType) ?? codec.contentType;
