@@ -9,6 +9,7 @@ import type { HandlerInvoker } from '../discovery/handler-invoker.js';
 import { EventSerializer } from './event-serializer.js';
 import type { IntegrationEventRoute } from './integration-event-route.js';
 import { NotificationEvent } from './notification-event.js';
+import { MessageContext, type MessageContextData } from '../tracing/message-context.js';
 import { EventCascadeLimitException } from '../errors/event-cascade-limit.exception.js';
 import { InvalidOptionException } from '../errors/invalid-option.exception.js';
 
@@ -90,9 +91,11 @@ export class EventEmitter {
         outgoing.push(this.serializer.toMessage(event));
         continue;
       }
-      for (const invoker of this.registry.eventInvokersOf(event.constructor)) {
+      const invokers = this.registry.eventInvokersOf(event.constructor);
+      const context = invokers.length ? MessageContext.forEvent(event) : undefined;
+      for (const invoker of invokers) {
         try {
-          const { events: produced } = await invoker.invoke(event, contextId);
+          const { events: produced } = await invokeIn(context, invoker, event, contextId);
           if (produced) queue.push(...produced);
         } catch (error) {
           this.handlerFailed(invoker, event, error);
@@ -110,7 +113,7 @@ export class EventEmitter {
    */
   private emitConcurrently(events: readonly object[], contextId: ContextId | undefined): Promise<void> {
     const outgoing: BrokerMessage[] = [];
-    const tasks: ({ readonly event: object; readonly invoker: HandlerInvoker } | undefined)[] = [];
+    const tasks: ({ readonly event: object; readonly invoker: HandlerInvoker; readonly context: MessageContextData | undefined } | undefined)[] = [];
     let started = 0;
     let running = 0;
     let produced = 0;
@@ -120,7 +123,9 @@ export class EventEmitter {
         outgoing.push(this.serializer.toMessage(event));
         return;
       }
-      for (const invoker of this.registry.eventInvokersOf(event.constructor)) tasks.push({ event, invoker });
+      const invokers = this.registry.eventInvokersOf(event.constructor);
+      const context = invokers.length ? MessageContext.forEvent(event) : undefined;
+      for (const invoker of invokers) tasks.push({ event, invoker, context });
     };
     return new Promise<void>((resolve, reject) => {
       const finished = (): void => {
@@ -130,11 +135,10 @@ export class EventEmitter {
       };
       const pump = (): void => {
         while (!failure && running < this.concurrency && started < tasks.length) {
-          const { event, invoker } = tasks[started]!;
+          const { event, invoker, context } = tasks[started]!;
           tasks[started++] = undefined;
           running++;
-          invoker
-            .invoke(event, contextId)
+          invokeIn(context, invoker, event, contextId)
             .then(
               ({ events: more }) => {
                 if (!more || failure) return;
@@ -174,4 +178,12 @@ export class EventEmitter {
       (error as Error)?.stack,
     );
   }
+}
+
+/**
+ * Calls an event handler in the correlation context its event was created in
+ * (see `MessageContext.forEvent`), or as it is when the event has none.
+ */
+function invokeIn(context: MessageContextData | undefined, invoker: HandlerInvoker, event: object, contextId: ContextId | undefined) {
+  return context ? MessageContext.run(context, () => invoker.invoke(event, contextId)) : invoker.invoke(event, contextId);
 }

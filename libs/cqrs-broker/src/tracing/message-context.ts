@@ -14,6 +14,8 @@ export interface MessageContextData {
 }
 
 const storage = new AsyncLocalStorage<MessageContextData>();
+/** The context a domain event was created in, by event (a WeakMap: nothing added to the event itself). */
+const eventContexts = new WeakMap<object, MessageContextData>();
 
 /**
  * The correlation context of the current async flow. Integration events
@@ -44,6 +46,29 @@ export const MessageContext = {
       // The copy broker instrumentations leave alone, when the writer traced (see MessageHeaders.originTraceparent).
       traceparent: childTraceparent(headers[MessageHeaders.originTraceparent] ?? headers[MessageHeaders.traceparent]),
     };
+  },
+
+  /**
+   * Remembers the current context, if any, as the one `event` was created in
+   * (called by the `DomainEvent` constructor). Outside a context: nothing.
+   */
+  capture(event: object): void {
+    const context = storage.getStore();
+    if (context) eventContexts.set(event, context);
+  },
+
+  /**
+   * The context the handlers of a domain event run in: the correlation id
+   * (and trace) of the context the event was created in, with the event's id
+   * as the causation id; undefined when it was created outside a context.
+   * The `EventEmitter` uses it, so the events a cascade produces keep the
+   * request's correlation id after the request handler's own scope ended.
+   */
+  forEvent(event: object): MessageContextData | undefined {
+    const context = eventContexts.get(event);
+    if (!context) return undefined;
+    const eventId = (event as { eventId?: unknown }).eventId;
+    return typeof eventId === 'string' ? { ...context, causationId: eventId } : context;
   },
 
   /** Headers that an event created now should carry. */
