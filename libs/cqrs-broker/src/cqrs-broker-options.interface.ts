@@ -92,4 +92,16 @@ export interface CqrsBrokerModuleOptions {
    * @default false
    */
   tracing?: boolean;
+  /**
+   * Prometheus metrics through `prom-client` (an optional peer, loaded when
+   * this is set), registered once per registry: `cqrs_broker_requests_total`,
+   * `cqrs_broker_request_duration_seconds`, `cqrs_broker_events_handled_total`,
+   * `cqrs_broker_outbox_written_total`, `cqrs_broker_relay_published_total`,
+   * `cqrs_broker_relay_failures_total`, `cqrs_broker_relay_batch_duration_seconds`,
+   * `cqrs_broker_consumer_messages_total` (see `PrometheusMetrics`; the outbox
+   * gauges: `registerOutboxGauges`). `true`: prom-client's global `register`;
+   * `{ registry }`: that prom-client `Registry`. Off: none of this runs.
+   * @default false
+   */
+  metrics?: boolean | { readonly registry?: object };
 }

@@ -14,6 +14,15 @@ import { RequestMediator } from './requests/request-mediator.js';
 import { CQRS_TRACING, type CqrsTracing } from './tracing/cqrs-tracing.js';
 import { loadOpenTelemetryApi } from './tracing/otel.loader.js';
 import { OtelTracing } from './tracing/otel-tracing.js';
+import { CombinedInstrumentation } from './metrics/combined-instrumentation.js';
+import { loadPromClient } from './metrics/metrics.loader.js';
+import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
+
+async function createMetrics(option: true | { readonly registry?: object }): Promise<PrometheusMetrics> {
+  const client = await loadPromClient("CqrsBrokerModule's metrics option");
+  const registry = option === true || !option.registry ? client.register : (option.registry as InstanceType<typeof client.Registry>);
+  return new PrometheusMetrics(client, registry);
+}
 
 /**
  * Wires the mediators, the event emitter and the message broker into Nest DI.
@@ -39,8 +48,11 @@ import { OtelTracing } from './tracing/otel-tracing.js';
       // Resolved once: null (tracing off) keeps every hot path as it is.
       provide: CQRS_TRACING,
       inject: [CQRS_BROKER_OPTIONS],
-      useFactory: async (options: CqrsBrokerModuleOptions): Promise<CqrsTracing | null> =>
-        options.tracing ? new OtelTracing(await loadOpenTelemetryApi()) : null,
+      useFactory: async (options: CqrsBrokerModuleOptions): Promise<CqrsTracing | null> => {
+        const tracing = options.tracing ? new OtelTracing(await loadOpenTelemetryApi()) : null;
+        const metrics = options.metrics ? await createMetrics(options.metrics) : null;
+        return tracing && metrics ? new CombinedInstrumentation(tracing, metrics) : (tracing ?? metrics);
+      },
     },
     IntegrationEventRegistry,
     EventSerializer,

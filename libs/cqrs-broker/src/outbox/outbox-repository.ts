@@ -67,7 +67,8 @@ export class OutboxRepository {
   /** Stores already serialized messages with `manager`. */
   async addMessages(manager: EntityManager, messages: readonly BrokerMessage[]): Promise<void> {
     if (!messages.length) return;
-    const rows = await this.prepare(messages);
+    const rows = this.preparedForInsert.get(messages) ?? (await this.prepare(messages));
+    this.preparedForInsert.delete(messages);
     if (this.source === 'logical-replication') {
       // One WAL message, decoded for the relays' slot at commit: nothing to wake, the stream pushes it.
       await this.dialect.emit(manager, rows);
@@ -86,10 +87,16 @@ export class OutboxRepository {
    */
   async statementForCommit(manager: EntityManager, messages: readonly BrokerMessage[]): Promise<string | undefined> {
     if (!messages.length) return undefined;
-    const statement = this.dialect.statementForCommit(await this.prepare(messages), this.notify, this.source);
+    const rows = await this.prepare(messages);
+    const statement = this.dialect.statementForCommit(rows, this.notify, this.source);
+    // No statement (MariaDB/MySQL, SQLite): addMessages inserts these rows, prepared (and traced, counted) once.
+    if (statement === undefined) this.preparedForInsert.set(messages, rows);
     if (statement !== undefined && this.source === 'table') this.commits.track(manager.queryRunner);
     return statement;
   }
+
+  /** Rows statementForCommit prepared where the database takes no statement with the COMMIT, for the addMessages that follows. */
+  private readonly preparedForInsert = new WeakMap<readonly BrokerMessage[], PreparedOutboxRow[]>();
 
   /** With tracing on, inside an `outbox write` span whose context each row stores in its headers. */
   private prepare(messages: readonly BrokerMessage[]): Promise<PreparedOutboxRow[]> {

@@ -1,0 +1,62 @@
+import type { Registry as PromRegistry, RegistryContentType } from 'prom-client';
+import type { OutboxStats } from '../outbox/outbox.dialect.js';
+import { loadPromClient } from './metrics.loader.js';
+import { metricOnce } from './prometheus-metrics.js';
+
+/** What {@link registerOutboxGauges} reads: `OutboxAdmin` has it. @publicApi */
+export interface OutboxStatsSource {
+  stats(): Promise<OutboxStats>;
+}
+
+/** Options of {@link registerOutboxGauges}. @publicApi */
+export interface OutboxGaugesOptions {
+  /** The prom-client registry. @default prom-client's global `register` */
+  readonly registry?: PromRegistry<RegistryContentType>;
+  /**
+   * How long one read of the outbox's stats serves scrapes, in ms. Stats
+   * group the whole table by status, so a scrape every few seconds of a
+   * large outbox would scan it each time; within this time scrapes share one
+   * read (and concurrent scrapes share one query).
+   * @default 15000
+   */
+  readonly cacheTtlMs?: number;
+}
+
+/**
+ * Registers, once per registry, the outbox gauges `cqrs_broker_outbox_pending`,
+ * `cqrs_broker_outbox_oldest_pending_age_seconds` and `cqrs_broker_outbox_dead`,
+ * read from `outbox.stats()` (e.g. `OutboxAdmin`) at scrape time, at most once
+ * per `cacheTtlMs`. Loads `prom-client` (an optional peer).
+ * @publicApi
+ */
+export async function registerOutboxGauges(outbox: OutboxStatsSource, options: OutboxGaugesOptions = {}): Promise<void> {
+  const client = await loadPromClient('registerOutboxGauges');
+  const registry = options.registry ?? client.register;
+  const ttlMs = options.cacheTtlMs ?? 15_000;
+  let cached: { readonly at: number; readonly stats: Promise<OutboxStats> } | undefined;
+  const read = (): Promise<OutboxStats> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= ttlMs) {
+      const stats = outbox.stats();
+      cached = { at: now, stats };
+      stats.catch(() => {
+        if (cached?.stats === stats) cached = undefined;
+      });
+    }
+    return cached.stats;
+  };
+  const gauge = (name: string, help: string, value: (stats: OutboxStats) => number) =>
+    metricOnce(registry, name, () =>
+      new client.Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          this.set(value(await read()));
+        },
+      }),
+    );
+  gauge('cqrs_broker_outbox_pending', 'Outbox rows waiting to be published.', (s) => s.pending);
+  gauge('cqrs_broker_outbox_oldest_pending_age_seconds', 'Age of the oldest pending outbox row, in seconds (0: none pending).', (s) => s.oldestPendingAgeMs / 1000);
+  gauge('cqrs_broker_outbox_dead', 'Outbox rows that ran out of attempts (dead).', (s) => s.dead);
+}

@@ -1,0 +1,156 @@
+import type { Counter, Histogram, Registry as PromRegistry, RegistryContentType } from 'prom-client';
+
+type Registry = PromRegistry<RegistryContentType>;
+import type { BrokerMessage } from '../brokers/broker-message.js';
+import type { ConsumedMessage, ConsumeOutcome } from '../consumers/consumed-message.js';
+import type { Middleware, MiddlewareContext, NextFunction } from '../middleware/middleware.interface.js';
+import type { CqrsTracing } from '../tracing/cqrs-tracing.js';
+
+/** The optional peer metrics run on (its types only: nothing is imported until `metrics` is turned on). */
+export type PromClient = typeof import('prom-client');
+
+/** The `outcome` label of `cqrs_broker_consumer_messages_total`. @publicApi */
+export type ConsumerMetricOutcome = 'handled' | 'duplicate' | 'retried' | 'dead_lettered' | 'skipped';
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A metric of `registry` by name, created once per registry (a second module or app on one registry shares it). */
+export function metricOnce<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+/**
+ * The request, handler, outbox-write, relay and consumer counters of
+ * `CqrsBrokerModule`'s `metrics` option, on prom-client, filling the core's
+ * instrumentation seam (the same points tracing uses). Prometheus names:
+ *
+ * - `cqrs_broker_requests_total{request,outcome}` (outcome `success` | `error`)
+ * - `cqrs_broker_request_duration_seconds{request}` (histogram; the handler and the events it emits)
+ * - `cqrs_broker_events_handled_total{event,outcome}` (each event handler's call; `success` | `error`)
+ * - `cqrs_broker_outbox_written_total` (rows written)
+ * - `cqrs_broker_relay_published_total{topic}` (messages the broker accepted)
+ * - `cqrs_broker_relay_failures_total` (messages of publishes that failed)
+ * - `cqrs_broker_relay_batch_duration_seconds` (histogram; one broker publish of a batch)
+ * - `cqrs_broker_consumer_messages_total{consumer,outcome}`: each consumed message once, as
+ *   `handled`, `duplicate` (the inbox had it), `dead_lettered` or `skipped`; plus `retried` once per
+ *   extra attempt (attempts - 1 of a handled or dead-lettered message) and once per `requeue`
+ *   outcome (given back to the broker to be delivered again). A `stopped` outcome (the consumer
+ *   shut down mid-message; the broker delivers it again) is not counted.
+ */
+export class PrometheusMetrics implements CqrsTracing {
+  private readonly requests: Counter<'request' | 'outcome'>;
+  private readonly requestDuration: Histogram<'request'>;
+  private readonly eventsHandled: Counter<'event' | 'outcome'>;
+  private readonly outboxWritten: Counter;
+  private readonly relayPublished: Counter<'topic'>;
+  private readonly relayFailures: Counter;
+  private readonly relayBatchDuration: Histogram;
+  private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
+  /** Events the inbox found already handled, until their consume outcome is counted. */
+  private readonly duplicates = new Set<string>();
+
+  constructor(client: PromClient, readonly registry: Registry) {
+    const registers = [registry];
+    this.requests = metricOnce(registry, 'cqrs_broker_requests_total', () =>
+      new client.Counter({ name: 'cqrs_broker_requests_total', help: 'Requests sent through the mediator, by request type and outcome (success, error).', labelNames: ['request', 'outcome'] as const, registers }));
+    this.requestDuration = metricOnce(registry, 'cqrs_broker_request_duration_seconds', () =>
+      new client.Histogram({ name: 'cqrs_broker_request_duration_seconds', help: 'Time to handle a request and emit its events, in seconds.', labelNames: ['request'] as const, registers }));
+    this.eventsHandled = metricOnce(registry, 'cqrs_broker_events_handled_total', () =>
+      new client.Counter({ name: 'cqrs_broker_events_handled_total', help: 'Event handler calls, by event type and outcome (success, error).', labelNames: ['event', 'outcome'] as const, registers }));
+    this.outboxWritten = metricOnce(registry, 'cqrs_broker_outbox_written_total', () =>
+      new client.Counter({ name: 'cqrs_broker_outbox_written_total', help: 'Events written to the outbox.', registers }));
+    this.relayPublished = metricOnce(registry, 'cqrs_broker_relay_published_total', () =>
+      new client.Counter({ name: 'cqrs_broker_relay_published_total', help: 'Outbox events the relay published, by topic.', labelNames: ['topic'] as const, registers }));
+    this.relayFailures = metricOnce(registry, 'cqrs_broker_relay_failures_total', () =>
+      new client.Counter({ name: 'cqrs_broker_relay_failures_total', help: 'Outbox events of relay publishes that failed.', registers }));
+    this.relayBatchDuration = metricOnce(registry, 'cqrs_broker_relay_batch_duration_seconds', () =>
+      new client.Histogram({ name: 'cqrs_broker_relay_batch_duration_seconds', help: "Time of one relay publish of a batch to the broker, in seconds.", registers }));
+    this.consumerMessages = metricOnce(registry, 'cqrs_broker_consumer_messages_total', () =>
+      new client.Counter({ name: 'cqrs_broker_consumer_messages_total', help: 'Consumed messages by consumer and outcome (handled, duplicate, retried, dead_lettered, skipped).', labelNames: ['consumer', 'outcome'] as const, registers }));
+  }
+
+  async send<T>(requestType: Function, send: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await send();
+      this.requests.inc({ request: requestType.name, outcome: 'success' });
+      return result;
+    } catch (error) {
+      this.requests.inc({ request: requestType.name, outcome: 'error' });
+      throw error;
+    } finally {
+      this.requestDuration.observe({ request: requestType.name }, (performance.now() - started) / 1000);
+    }
+  }
+
+  readonly handlerMiddleware: Middleware = {
+    handle: async (message: object, next: NextFunction, context: MiddlewareContext) => {
+      if (context.kind !== 'event') return next(message);
+      try {
+        const result = await next(message);
+        this.eventsHandled.inc({ event: context.messageType.name, outcome: 'success' });
+        return result;
+      } catch (error) {
+        this.eventsHandled.inc({ event: context.messageType.name, outcome: 'error' });
+        throw error;
+      }
+    },
+  };
+
+  async outboxWrite<T>(messages: readonly BrokerMessage[], _tableName: string, write: (traceHeaders: Readonly<Record<string, string>>) => Promise<T>): Promise<T> {
+    const result = await write(NO_HEADERS);
+    this.outboxWritten.inc(messages.length);
+    return result;
+  }
+
+  async relayPublish(messages: readonly BrokerMessage[], publish: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    try {
+      await publish();
+    } catch (error) {
+      this.relayFailures.inc(messages.length);
+      throw error;
+    } finally {
+      this.relayBatchDuration.observe((performance.now() - started) / 1000);
+    }
+    for (const message of messages) this.relayPublished.inc({ topic: message.topic });
+  }
+
+  async consume(_message: ConsumedMessage, consumerName: string, process: () => Promise<ConsumeOutcome>): Promise<ConsumeOutcome> {
+    const outcome = await process();
+    const count = (label: ConsumerMetricOutcome, value = 1) => {
+      if (value > 0) this.consumerMessages.inc({ consumer: consumerName, outcome: label }, value);
+    };
+    switch (outcome.status) {
+      case 'handled': {
+        const key = `${consumerName}\u0000${outcome.eventId}`;
+        count(this.duplicates.delete(key) ? 'duplicate' : 'handled');
+        count('retried', outcome.attempts - 1);
+        break;
+      }
+      case 'dead-letter':
+        count('dead_lettered');
+        count('retried', outcome.attempts - 1);
+        break;
+      case 'skipped':
+        count('skipped');
+        break;
+      case 'requeue':
+        count('retried');
+        break;
+      case 'stopped':
+        break;
+    }
+    return outcome;
+  }
+
+  async inboxDecision<T>(consumerName: string, eventId: string, decide: () => Promise<T>, decision: (result: T) => string): Promise<T> {
+    const result = await decide();
+    if (decision(result) === 'duplicate') {
+      // An inbox used outside a consumer never reaches consume(): bound what it leaves here.
+      if (this.duplicates.size >= 10_000) this.duplicates.clear();
+      this.duplicates.add(`${consumerName}\u0000${eventId}`);
+    }
+    return result;
+  }
+}
