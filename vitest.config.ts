@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^nestjs-cqrs-broker\/amqp$/, replacement: lib('brokers/amqp/index.ts') },
       { find: /^nestjs-cqrs-broker\/testing$/, replacement: lib('testing/index.ts') },
       { find: /^nestjs-cqrs-broker\/saga$/, replacement: lib('saga/index.ts') },
+      { find: /^nestjs-cqrs-broker\/health$/, replacement: lib('health/index.ts') },
+      { find: /^nestjs-cqrs-broker\/admin$/, replacement: lib('admin/index.ts') },
     ],
   },
   test: {

@@ -9,6 +9,7 @@ import { configureHttpEdge } from '../../shared/src/http/http-edge.js';
 import { UnexpectedErrorFilter } from '../../shared/src/http/unexpected-error.filter.js';
 import { NotificationsAppModule } from './app.module.js';
 import type { NotificationsEnvironment } from './config/notifications.environment.js';
+import { ConsumerRef } from './health/consumer-ref.js';
 
 /**
  * The hybrid app, built from the environment: HTTP for `GET /notifications`,
@@ -31,6 +32,7 @@ export async function createMeetingNotificationsApp(): Promise<INestApplication>
   const [brokerUrl, group] = [config.get('BROKER_URL', { infer: true }), config.get('CONSUMER_GROUP', { infer: true })];
   const strategy = createConsumerTransport(brokerUrl, group, { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) });
   app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  app.get(ConsumerRef).consumer = strategy;
   const logger = new Logger('MeetingNotifications');
   if (isInMemoryBroker(brokerUrl)) {
     logger.warn(

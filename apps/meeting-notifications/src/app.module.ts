@@ -1,11 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CqrsBrokerModule, LoggingMiddleware } from 'nestjs-cqrs-broker';
+import { CqrsHealthModule } from 'nestjs-cqrs-broker/health';
 import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
 import { databaseOptions } from '../../shared/src/database-options.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
 import { NotificationsEnvironment } from './config/notifications.environment.js';
+import { ConsumerRef } from './health/consumer-ref.js';
+import { HealthController } from './health/health.controller.js';
 
 /** The meeting-notifications service as its own process, configured from the environment through `ConfigService`. */
 @Module({})
@@ -33,7 +37,11 @@ export class NotificationsAppModule {
           }),
         }),
         MeetingNotificationsModule,
+        TerminusModule,
+        CqrsHealthModule,
       ],
+      controllers: [HealthController],
+      providers: [ConsumerRef],
     };
   }
 }

@@ -3,8 +3,11 @@ import { ConditionalModule, ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
+import { OutboxAdminModule } from 'nestjs-cqrs-broker/admin';
+import { CqrsHealthModule } from 'nestjs-cqrs-broker/health';
 import { createMessageBroker, isInMemoryBroker } from '../../shared/src/broker.factory.js';
 import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
+import { AdminTokenGuard } from '../../shared/src/http/admin-token.guard.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
 import { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
 import { databaseModule } from './config/database.config.js';
@@ -45,6 +48,9 @@ export class AppModule {
         }),
         outboxModule({ relayServer: false }),
         TerminusModule,
+        CqrsHealthModule,
+        // The outbox admin routes (/admin/outbox/…) exist only when ADMIN_TOKEN is set, behind its bearer token.
+        ConditionalModule.registerWhen(OutboxAdminModule.register({ path: 'admin/outbox', guards: [AdminTokenGuard] }), (env) => !!env.ADMIN_TOKEN),
         MeetingsModule,
         BookingsModule,
         // Which modules exist must be known before DI runs, so this reads process.env, where

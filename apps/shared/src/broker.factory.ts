@@ -2,6 +2,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { InMemoryEventConsumer, InMemoryMessageBroker, parseBrokerUrl, type MessageBroker } from 'nestjs-cqrs-broker';
 import { AmqpEventConsumer, AmqpMessageBroker, type AmqpTopology } from 'nestjs-cqrs-broker/amqp';
 import { KafkaEventConsumer, KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
+import type { HealthCheckedConsumer } from 'nestjs-cqrs-broker/health';
 
 // Shared by the sample apps. Adapters are chosen here, in the apps, so the library's core never imports kafkajs or amqp.
 
@@ -33,7 +34,7 @@ export function createMessageBroker(url: string, settings: BrokerSettings = {}):
  * RabbitMQ queue (in the python-cqrs topology, the base of the dead-letter
  * names: the queues are the topics'): instances of one service share it.
  */
-export function createConsumerTransport(url: string, group: string, settings: BrokerSettings = {}): CustomTransportStrategy {
+export function createConsumerTransport(url: string, group: string, settings: BrokerSettings = {}): CustomTransportStrategy & HealthCheckedConsumer {
   const parsed = parseBrokerUrl(url);
   switch (parsed.kind) {
     case 'memory':

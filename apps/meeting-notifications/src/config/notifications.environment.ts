@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MinLength } from 'class-validator';
 import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
 import { MEETING_NOTIFICATIONS_CONSUMER } from '../../../shared/src/notifications/meeting-notifications.module.js';
 
@@ -13,4 +13,10 @@ export class NotificationsEnvironment extends SampleEnvironment {
   @IsString()
   @IsNotEmpty()
   CONSUMER_GROUP = MEETING_NOTIFICATIONS_CONSUMER;
+
+  /** A caller sending `Authorization: Bearer <HEALTH_TOKEN>` sees `/health/live`'s and `/health/ready`'s per-check status; unset: nobody does. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: '$property must be at least 16 characters long' })
+  HEALTH_TOKEN?: string;
 }

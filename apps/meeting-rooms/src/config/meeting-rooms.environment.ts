@@ -45,4 +45,10 @@ export class MeetingRoomsEnvironment extends SampleEnvironment {
   @IsString()
   @MinLength(16, { message: '$property must be at least 16 characters long' })
   HEALTH_TOKEN?: string;
+
+  /** Mounts the outbox admin routes under `/admin/outbox`, for callers sending `Authorization: Bearer <ADMIN_TOKEN>`; unset: not mounted. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: '$property must be at least 16 characters long' })
+  ADMIN_TOKEN?: string;
 }

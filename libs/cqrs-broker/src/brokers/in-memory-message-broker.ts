@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { BrokerMessage } from './broker-message.js';
-import type { MessageBroker } from './message-broker.interface.js';
+import type { BrokerConnectionStatus, MessageBroker } from './message-broker.interface.js';
 
 /** Receives messages of one topic from the in-memory broker. @publicApi */
 export type InMemoryListener = (message: BrokerMessage) => Promise<void> | void;
@@ -22,6 +22,7 @@ interface Subscription {
 export class InMemoryMessageBroker implements MessageBroker {
   private readonly logger = new Logger(InMemoryMessageBroker.name);
   private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private closed = false;
 
   /** Listens to a topic; returns a function that stops listening. */
   subscribe(topic: string, listener: InMemoryListener): () => void {
@@ -52,7 +53,13 @@ export class InMemoryMessageBroker implements MessageBroker {
     await Promise.all(tails);
   }
 
+  /** Always `connected` (nothing to connect to) until `close()`. */
+  connectionStatus(): BrokerConnectionStatus {
+    return this.closed ? 'closed' : 'connected';
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.drain();
     this.subscriptions.clear();
   }

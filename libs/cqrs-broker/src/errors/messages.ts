@@ -204,3 +204,8 @@ export const CIRCUIT_BREAKER_OPENED = (name: string, failures: number, cause: st
   `Circuit breaker ${name} opened after ${failures} consecutive failure(s) (last: ${cause}): ${whileOpen} answers for ${openMs} ms, then one call tries ${name} again.`;
 export const CIRCUIT_BREAKER_HALF_OPEN = (name: string) => `Circuit breaker ${name} half-open: one call tries ${name} again.`;
 export const CIRCUIT_BREAKER_CLOSED = (name: string) => `Circuit breaker ${name} closed: ${name} answers again.`;
+
+// Health and admin
+export const OUTBOX_HEALTH_NEEDS_OUTBOX = 'OutboxHealthIndicator needs OutboxAdmin: import OutboxModule.forRoot(…) in the app (or leave the outbox check out).';
+export const OUTBOX_ADMIN_NEEDS_GUARD =
+  'OutboxAdminModule.register() needs guards: pass guards: [YourAuthGuard] (every admin route replays or deletes outbox rows), or unsafeNoGuard: true to mount it unprotected on purpose.';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { JSON_CONTENT_TYPE, MessageHeaders, type BrokerMessage } from '../broker-message.js';
-import type { MessageBroker } from '../message-broker.interface.js';
+import type { BrokerConnectionStatus, MessageBroker } from '../message-broker.interface.js';
 import { createAmqpConnection } from './amqp-connection.js';
 import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS, DEFAULT_PYTHON_CQRS_EXCHANGE, type AmqpTopology } from './amqp-defaults.js';
 import type { AmqpMessageBrokerOptions } from './amqp-message-broker-options.interface.js';
@@ -51,6 +51,7 @@ export class AmqpMessageBroker implements MessageBroker {
   private readonly mandatory: boolean;
   /** Ids of messages RabbitMQ returned as unroutable; read (and cleared) once their batch is confirmed. */
   private readonly returned = new Set<string>();
+  private closed = false;
 
   constructor(private readonly options: AmqpMessageBrokerOptions) {
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
@@ -113,7 +114,14 @@ export class AmqpMessageBroker implements MessageBroker {
     }
   }
 
+  /** `connected` while the connection manager holds a connection; `disconnected` while it (re)connects, from the start. */
+  connectionStatus(): BrokerConnectionStatus {
+    if (this.closed) return 'closed';
+    return this.connection.isConnected() ? 'connected' : 'disconnected';
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.channel.close();
     await this.connection.close();
   }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { requireOptionalPeer } from '../../optional-peer.js';
 import type { BrokerMessage } from '../broker-message.js';
-import type { MessageBroker } from '../message-broker.interface.js';
+import type { BrokerConnectionStatus, MessageBroker } from '../message-broker.interface.js';
 import { DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS, KAFKA_CLIENT_DEFAULTS, KAFKA_PRODUCER_RETRY, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaMessageBrokerOptions } from './kafka-message-broker-options.interface.js';
 import { withTimeout } from '../../retry/with-timeout.js';
@@ -25,6 +25,7 @@ export class KafkaMessageBroker implements MessageBroker {
   private readonly producer: Producer;
   private readonly publishTimeoutMs: number;
   private connecting?: Promise<void>;
+  private status: BrokerConnectionStatus = 'idle';
 
   constructor(private readonly options: KafkaMessageBrokerOptions) {
     const { Kafka, Partitioners } = requireOptionalPeer<typeof import('kafkajs')>('kafkajs', 'KafkaMessageBroker');
@@ -37,6 +38,8 @@ export class KafkaMessageBroker implements MessageBroker {
       idempotent: true,
     });
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS;
+    this.producer.on(this.producer.events.CONNECT, () => this.setStatus('connected'));
+    this.producer.on(this.producer.events.DISCONNECT, () => this.setStatus('disconnected'));
   }
 
   /** A broker for a `kafka://host:port[,host:port]` URL (SASL and SSL from the URL). */
@@ -53,20 +56,41 @@ export class KafkaMessageBroker implements MessageBroker {
       topicMessages.push({ key: message.key ?? null, value: message.body, headers: { ...message.headers } });
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, batch]) => ({ topic, messages: batch }));
-    await withTimeout(
-      (async () => {
-        await this.connect();
-        await this.producer.sendBatch({ acks: -1, compression: this.options.compression, topicMessages });
-      })(),
-      this.publishTimeoutMs,
-      () => `Kafka publish of ${messages.length} message(s) not acknowledged within ${this.publishTimeoutMs} ms`,
-    );
+    try {
+      await withTimeout(
+        (async () => {
+          await this.connect();
+          await this.producer.sendBatch({ acks: -1, compression: this.options.compression, topicMessages });
+        })(),
+        this.publishTimeoutMs,
+        () => `Kafka publish of ${messages.length} message(s) not acknowledged within ${this.publishTimeoutMs} ms`,
+      );
+      this.setStatus('connected');
+    } catch (error) {
+      this.setStatus('disconnected');
+      throw error;
+    }
+  }
+
+  /**
+   * kafkajs keeps no live connection state for a producer: `idle` until the
+   * first publish connects, `connected` after a connect or an acknowledged
+   * publish, `disconnected` after a failed publish (until one succeeds) or a
+   * disconnect, `closed` after `close()`.
+   */
+  connectionStatus(): BrokerConnectionStatus {
+    return this.status;
   }
 
   async close(): Promise<void> {
+    this.status = 'closed';
     if (!this.connecting) return;
     this.connecting = undefined;
     await this.producer.disconnect();
+  }
+
+  private setStatus(status: BrokerConnectionStatus): void {
+    if (this.status !== 'closed') this.status = status;
   }
 
   private connect(): Promise<void> {

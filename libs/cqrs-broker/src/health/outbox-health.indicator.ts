@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { OUTBOX_HEALTH_NEEDS_OUTBOX } from '../errors/messages.js';
+import { OutboxAdmin } from '../outbox/outbox-admin.js';
+import { down, up, type CqrsHealthResult } from './health-result.js';
+
+/** Thresholds of {@link OutboxHealthIndicator.check}. @publicApi */
+export interface OutboxHealthThresholds {
+  /**
+   * Down when the oldest pending event has waited longer than this (the relay is stuck or far behind).
+   * @default 300_000 (5 minutes)
+   */
+  maxOldestPendingAgeMs?: number;
+  /**
+   * Down when more dead rows than this are in the table (events the relay gave up on; `OutboxAdmin` replays them).
+   * @default 0
+   */
+  maxDead?: number;
+}
+
+/** Defaults of {@link OutboxHealthThresholds}. */
+export const OUTBOX_HEALTH_DEFAULTS: Required<OutboxHealthThresholds> = { maxOldestPendingAgeMs: 300_000, maxDead: 0 };
+
+/**
+ * Readiness of the outbox: the oldest pending event's age and the dead rows
+ * against thresholds, from one `OutboxAdmin.stats()` query. Details: `pending`,
+ * `dead`, `oldestPendingAgeMs` and, when down, `reason`
+ * (`backlog-too-old`, `too-many-dead`, `stats-unavailable`). A readiness (or
+ * alerting) check, not liveness: restarting the process fixes neither.
+ * Needs `OutboxModule` (its `OutboxAdmin`).
+ * @publicApi
+ */
+@Injectable()
+export class OutboxHealthIndicator {
+  private readonly logger = new Logger(OutboxHealthIndicator.name);
+
+  constructor(@Optional() @Inject(OutboxAdmin) private readonly admin?: OutboxAdmin) {}
+
+  async check<Key extends string = 'outbox'>(key: Key = 'outbox' as Key, thresholds: OutboxHealthThresholds = {}): Promise<CqrsHealthResult<Key>> {
+    if (!this.admin) throw new ConfigurationException(OUTBOX_HEALTH_NEEDS_OUTBOX);
+    const { maxOldestPendingAgeMs, maxDead } = { ...OUTBOX_HEALTH_DEFAULTS, ...thresholds };
+    let stats;
+    try {
+      stats = await this.admin.stats();
+    } catch (error) {
+      this.logger.warn(`outbox stats failed: ${(error as Error)?.message ?? error}`);
+      return down(key, { reason: 'stats-unavailable' });
+    }
+    const details = { pending: stats.pending, dead: stats.dead, oldestPendingAgeMs: stats.oldestPendingAgeMs };
+    if (stats.dead > maxDead) return down(key, { ...details, reason: 'too-many-dead', maxDead });
+    if (stats.oldestPendingAgeMs > maxOldestPendingAgeMs) return down(key, { ...details, reason: 'backlog-too-old', maxOldestPendingAgeMs });
+    return up(key, details);
+  }
+}
