@@ -15,9 +15,13 @@ import { secrets } from './scenarios/secrets.scenario.js';
 import { sigterm } from './scenarios/sigterm.scenario.js';
 import { threeRelays } from './scenarios/three-relays.scenario.js';
 import { cdcBrokerOutage, cdcFailover, cdcRelayKill, cdcWalsenderCut } from './scenarios/cdc.scenario.js';
+import { consumerDatabaseOutage10s, consumerDatabaseOutage60s } from './scenarios/consumer-database-outage.scenario.js';
+import { crashLoop } from './scenarios/crash-loop.scenario.js';
+import { deadLetterReplay } from './scenarios/dead-letter-replay.scenario.js';
 
 // In the issue's order; the secrets check last, over every log the others left.
-// The logical-replication relay's rows (C1–C4) after the table relay's.
+// The logical-replication relay's rows (C1–C4) after the table relay's, then the consumer's
+// outages, crash loop and dead-letter replay (issue 11).
 const scenarios: Scenario[] = [
   relayKill,
   consumerKill,
@@ -32,6 +36,10 @@ const scenarios: Scenario[] = [
   cdcFailover,
   cdcWalsenderCut,
   cdcBrokerOutage,
+  consumerDatabaseOutage10s,
+  consumerDatabaseOutage60s,
+  crashLoop,
+  deadLetterReplay,
   secrets,
 ];
 

@@ -27,6 +27,8 @@ export class AppProcess {
   private log: WriteStream;
   private exitPromise?: Promise<ExitInfo>;
   starts = 0;
+  /** How the process last exited (also when it died during `start()`). */
+  lastExit?: ExitInfo;
 
   constructor(
     readonly name: string,
@@ -59,7 +61,8 @@ export class AppProcess {
     this.exitPromise = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.log.write(`===== ${new Date().toISOString()} ${this.name} exited (code ${code}, signal ${signal}) =====\n`);
-        resolve({ code, signal, at: Date.now() });
+        this.lastExit = { code, signal, at: Date.now() };
+        resolve(this.lastExit);
       }),
     );
     const ready = READY[this.kind];

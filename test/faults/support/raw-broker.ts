@@ -72,3 +72,36 @@ export async function readDeadLetters(services: Services, count: number, timeout
   }
   return found;
 }
+
+/**
+ * How many dead letters the consumer's dead-letter queue/topic holds, read raw: RabbitMQ `<queue>.dlq`'s
+ * message count (`checkQueue`; nothing consumes it), Kafka the sum over the partitions of
+ * `<topic>.DLT` of high − low watermark. A queue or topic that does not exist holds none.
+ */
+export async function countDeadLetters(services: Services): Promise<number> {
+  if (services.broker === 'rabbitmq') {
+    const connection = await amqplib.connect(services.brokerUrl);
+    try {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        return (await channel.checkQueue(`${services.consumerGroup}.dlq`)).messageCount;
+      } catch (error) {
+        if (/NOT_FOUND|404/.test((error as Error).message)) return 0;
+        throw error;
+      }
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  }
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const topic = `${TOPIC}.DLT`;
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -48,14 +48,14 @@ export async function kafkaScript(command: 'start' | 'stop' | 'status', extra: R
 
 export const kafkaClient = () => new Kafka({ clientId: 'faults-suite', brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
 
-/** The topics of the sample (and their dead-letter topics), deleted so a scenario starts on empty ones. */
+/** The topics of the sample (and their dead-letter topics, and the replay records of those), deleted so a scenario starts on empty ones. */
 const SAMPLE_TOPICS = ['meeting_notifications', 'meeting_room_notifications'];
 
 async function resetKafkaTopics(): Promise<void> {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    const existing = (await admin.listTopics()).filter((t) => SAMPLE_TOPICS.some((s) => t === s || t === `${s}.DLT`));
+    const existing = (await admin.listTopics()).filter((t) => SAMPLE_TOPICS.some((s) => t === s || t === `${s}.DLT` || t === `${s}.DLT.replayed`));
     if (existing.length) await admin.deleteTopics({ topics: existing, timeout: 30_000 });
     for (let i = 0; i < 100; i++) {
       const left = (await admin.listTopics()).filter((t) => existing.includes(t));
@@ -72,8 +72,12 @@ async function resetKafkaTopics(): Promise<void> {
 export interface Services {
   readonly broker: BrokerKind;
   readonly database: DatabaseKind;
-  /** API and consumer. */
+  /** API and relays' database; the consumer's too unless it has its own ({@link consumerDatabaseUrl}). */
   readonly databaseUrl: string;
+  /** The consumer's database: `databaseUrl`, or a database of its own (`prepareServices(…, { ownConsumerDatabase: true })`). */
+  readonly consumerDatabaseUrl: string;
+  /** Its name (PostgreSQL), for `ALTER DATABASE … ALLOW_CONNECTIONS`. */
+  readonly consumerDatabaseName: string;
   /** Relays (identifiable connections). */
   readonly relayDatabaseUrl: string;
   readonly brokerUrl: string;
@@ -97,19 +101,36 @@ export async function deleteAmqpUser(): Promise<void> {
   if (amqpUserReady) await rabbitmqctl('delete_user', AMQP_USER).catch(() => undefined);
 }
 
-/** Fresh services for scenario `slug` (lowercase letters, digits, underscores). */
-export async function prepareServices(slug: string, broker: BrokerKind, database: DatabaseKind): Promise<Services> {
+/**
+ * Fresh services for scenario `slug` (lowercase letters, digits, underscores). With
+ * `ownConsumerDatabase` (PostgreSQL only) the consumer gets a database of its own,
+ * `<database>_consumer`, so a fault can take it away without touching the API's and the relays'.
+ */
+export async function prepareServices(slug: string, broker: BrokerKind, database: DatabaseKind, { ownConsumerDatabase = false }: { ownConsumerDatabase?: boolean } = {}): Promise<Services> {
   const id = `${slug}_${randomBytes(3).toString('hex')}`;
   const databaseName = `faults_${id}`;
   const cleanups: Array<() => Promise<unknown>> = [];
   let databaseUrl: string;
   let relayDatabaseUrl: string;
+  let consumerDatabaseUrl: string;
+  let consumerDatabaseName = databaseName;
+  if (ownConsumerDatabase && database !== 'postgres') throw new Error('ownConsumerDatabase: PostgreSQL only');
   if (database === 'postgres') {
     await withPostgres(POSTGRES_URL, (db) => db.query(`CREATE DATABASE ${databaseName}`));
+    if (ownConsumerDatabase) {
+      consumerDatabaseName = `${databaseName}_consumer`;
+      const name = consumerDatabaseName;
+      await withPostgres(POSTGRES_URL, (db) => db.query(`CREATE DATABASE ${name}`));
+      // WITH (FORCE) ends its sessions; a database left refusing connections by a failed run is dropped all the same.
+      cleanups.push(() => withPostgres(POSTGRES_URL, (db) => db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+    }
     const url = new URL(POSTGRES_URL);
     url.password = SECRET;
     url.pathname = `/${databaseName}`;
     databaseUrl = url.toString();
+    url.pathname = `/${consumerDatabaseName}`;
+    consumerDatabaseUrl = url.toString();
+    url.pathname = `/${databaseName}`;
     url.searchParams.set('application_name', PG_RELAY_APP);
     relayDatabaseUrl = url.toString();
     cleanups.push(() =>
@@ -129,6 +150,7 @@ export async function prepareServices(slug: string, broker: BrokerKind, database
     const url = new URL(MARIADB_URL);
     url.pathname = `/${databaseName}`;
     databaseUrl = url.toString();
+    consumerDatabaseUrl = databaseUrl;
     url.username = MARIADB_RELAY_USER;
     url.password = SECRET;
     relayDatabaseUrl = url.toString();
@@ -159,6 +181,8 @@ export async function prepareServices(slug: string, broker: BrokerKind, database
     database,
     databaseUrl,
     relayDatabaseUrl,
+    consumerDatabaseUrl,
+    consumerDatabaseName,
     brokerUrl,
     vhost,
     databaseName,
@@ -197,19 +221,26 @@ export const withMariaDb = <T>(url: string, work: (dataSource: DataSource) => Pr
 
 const pools = new Map<string, Promise<DataSource>>();
 
-/** Runs one query on the scenario's database (through a small pool kept per database) and returns its rows. */
-export async function query<T = Record<string, unknown>>(services: Services, sql: string, params: unknown[] = []): Promise<T[]> {
-  let pool = pools.get(services.databaseUrl);
+/**
+ * Runs one query on the scenario's database, or on `url` (the consumer's), through a small pool kept
+ * per database, and returns its rows.
+ */
+export async function query<T = Record<string, unknown>>(services: Services, sql: string, params: unknown[] = [], url = services.databaseUrl): Promise<T[]> {
+  let pool = pools.get(url);
   if (!pool) {
-    pool = new DataSource({ type: services.database, url: services.databaseUrl, poolSize: 2 } as never).initialize();
-    pools.set(services.databaseUrl, pool);
+    pool = new DataSource({ type: services.database, url, poolSize: 2 } as never).initialize();
+    // A pool that failed to connect (the consumer's database refusing connections) is not kept.
+    pool.catch(() => pools.get(url) === pool && pools.delete(url));
+    pools.set(url, pool);
   }
   return (await pool).query(sql, params);
 }
 
-/** Closes the query pool of a scenario's database. */
+/** Closes the query pools of a scenario's databases. */
 export async function closeQueries(services: Services): Promise<void> {
-  const pool = pools.get(services.databaseUrl);
-  pools.delete(services.databaseUrl);
-  await (await pool?.catch(() => undefined))?.destroy().catch(() => undefined);
+  for (const url of new Set([services.databaseUrl, services.consumerDatabaseUrl])) {
+    const pool = pools.get(url);
+    pools.delete(url);
+    await (await pool?.catch(() => undefined))?.destroy().catch(() => undefined);
+  }
 }

@@ -11,7 +11,7 @@ import { createOutboxDialect, createOutboxEntity, OutboxCommitSubscriber, Outbox
 import { DataSource } from 'typeorm';
 import { AppProcess, logPath } from './processes.js';
 import { runDir } from './paths.js';
-import { prepareServices, query, type BrokerKind, type DatabaseKind, type Services } from './services.js';
+import { POSTGRES_URL, prepareServices, query, withPostgres, type BrokerKind, type DatabaseKind, type Services } from './services.js';
 
 export const EVENT_NAME = 'user_joined_meeting';
 export const TOPIC = 'meeting_notifications';
@@ -26,6 +26,8 @@ export interface StackOptions {
   readonly api?: boolean;
   readonly consumerEnv?: Record<string, string>;
   readonly relayEnv?: Record<string, string>;
+  /** Give the consumer a PostgreSQL database of its own (API and relays keep theirs), so a fault can take it away alone. */
+  readonly ownConsumerDatabase?: boolean;
   /** The relays' source (OUTBOX_SOURCE); `logical-replication` also makes the producer and the API write WAL messages. Default 'table'. */
   readonly source?: OutboxRelaySource;
 }
@@ -70,7 +72,7 @@ export class Stack {
 
   /** Prepares fresh services and starts consumer, relay(s) and API, in that order (the consumer declares the queue the relay publishes to). */
   static async start(options: StackOptions): Promise<Stack> {
-    const services = await prepareServices(options.slug, options.broker, options.database);
+    const services = await prepareServices(options.slug, options.broker, options.database, { ownConsumerDatabase: options.ownConsumerDatabase });
     const stack = new Stack(options, services);
     try {
       stack.consumerPort = await freePort();
@@ -109,6 +111,7 @@ export class Stack {
   private consumerEnv(): NodeJS.ProcessEnv {
     return this.baseEnv({
       PORT: String(this.consumerPort),
+      DATABASE_URL: this.services.consumerDatabaseUrl,
       CONSUMER_GROUP: this.services.consumerGroup,
       DELIVERY_LOG: this.deliveryLog,
       ...this.options.consumerEnv,
@@ -212,10 +215,48 @@ export class Stack {
     return { ok, failed };
   }
 
+  // ---- faults ----
+
+  /**
+   * The consumer's own database refuses connections for `ms` (`ownConsumerDatabase`, PostgreSQL): `ALTER
+   * DATABASE … ALLOW_CONNECTIONS false` (superusers are refused too), then `pg_terminate_backend` of every
+   * session on it, again every 500 ms (one may have been connecting as the ALTER ran); then `ALLOW_CONNECTIONS
+   * true`. Runs from a connection to the server's own database, never stops the server (other work shares it).
+   * Resolves with how many sessions were ended and how long connections were refused.
+   */
+  async consumerDatabaseOutage(ms: number): Promise<{ terminated: number; refusedMs: number }> {
+    if (!this.options.ownConsumerDatabase) throw new Error('consumerDatabaseOutage needs ownConsumerDatabase (the API and relays would lose their database too)');
+    const name = this.services.consumerDatabaseName;
+    return withPostgres(POSTGRES_URL, async (db) => {
+      let terminated = 0;
+      const terminate = async () => {
+        const rows: Array<{ ended: boolean }> = await db.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        terminated += rows.filter((r) => r.ended).length;
+      };
+      await db.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      const from = Date.now();
+      try {
+        await terminate();
+        while (Date.now() - from < ms) {
+          await sleep(Math.min(500, Math.max(0, ms - (Date.now() - from))));
+          await terminate();
+        }
+      } finally {
+        await db.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      }
+      return { terminated, refusedMs: Date.now() - from };
+    });
+  }
+
   // ---- counting ----
 
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     return query<T>(this.services, sql, params);
+  }
+
+  /** A query on the consumer's database (the same as {@link query}'s unless `ownConsumerDatabase`). */
+  consumerQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return query<T>(this.services, sql, params, this.services.consumerDatabaseUrl);
   }
 
   /** Event ids of the user_joined_meeting rows in the outbox (what the API committed). */
@@ -230,7 +271,7 @@ export class Stack {
   }
 
   async handledCount(): Promise<number> {
-    const [row] = await this.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM notifications');
+    const [row] = await this.consumerQuery<{ n: string | number }>('SELECT COUNT(*) AS n FROM notifications');
     return Number(row.n);
   }
 
@@ -268,7 +309,7 @@ export class Stack {
   async tally(expectedIds: Iterable<string>): Promise<Tally> {
     await this.settle();
     const expected = new Set(expectedIds);
-    const notifications = await this.query<{ event_id: string }>('SELECT event_id FROM notifications');
+    const notifications = await this.consumerQuery<{ event_id: string }>('SELECT event_id FROM notifications');
     const handledIds = new Set<string>();
     let handledRows = 0;
     for (const { event_id } of notifications) {

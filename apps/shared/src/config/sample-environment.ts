@@ -43,4 +43,10 @@ export class SampleEnvironment {
   @IsString()
   @IsNotEmpty()
   DELIVERY_LOG?: string;
+
+  /** TEST ONLY (the fault suite's crash-looping message): the notifications handlers SIGKILL their own process while handling this event id. Unset: never. */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  CRASH_ON_EVENT_ID?: string;
 }

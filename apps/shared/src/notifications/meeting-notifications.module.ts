@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventConsumerModule } from 'nestjs-cqrs-broker';
 import { InboxAttemptStore, InboxModule, createInboxAttemptsEntity, createInboxEntity } from 'nestjs-cqrs-broker/inbox';
 import { DataSource } from 'typeorm';
+import { CrashHook } from './crash-hook.js';
 import { DeliveryLog } from './delivery-log.js';
 import { MeetingRoomClosedHandler } from './meeting-room-closed.handler.js';
 import { Notification } from './notification.entity.js';
@@ -36,6 +37,6 @@ export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity()
     }),
   ],
   controllers: [NotificationsController],
-  providers: [DeliveryLog, MeetingRoomClosedHandler, UserJoinedMeetingHandler],
+  providers: [DeliveryLog, CrashHook, MeetingRoomClosedHandler, UserJoinedMeetingHandler],
 })
 export class MeetingNotificationsModule {}
