@@ -28,6 +28,8 @@ const WITHOUT_PEER: Record<string, Record<string, string>> = {
   cockatiel: { 'a circuit breaker': `The circuit breaker of RequestMap binding of Answer ${npmInstall('cockatiel')}` },
   '@opentelemetry/api': { 'tracing: true': `CqrsBrokerModule option tracing: true ${npmInstall('@opentelemetry/api')}` },
   protobufjs: { 'a protobuf event': `The protobuf codec of RoomBooked ${npmInstall('protobufjs')}` },
+  // Nothing loads it: OutboxEventPublisher only has its shape (the app passes in its EventBus).
+  '@nestjs/cqrs': {},
   // Nothing needs it: the relay's purge runs on its own timer (a SchedulerRegistry job only where ScheduleModule is imported).
   '@nestjs/schedule': { 'the outbox and its relay': 'started' },
   // Used by relay.source 'logical-replication' on PostgreSQL, which these apps do not have: the imports are checked here.

@@ -57,6 +57,7 @@ export { InputGuardPipe } from './middleware/input-guard.pipe.js';
 export { MESSAGE_BROKER, type MessageBroker } from './brokers/message-broker.interface.js';
 export { MessageHeaders, JSON_CONTENT_TYPE, type BrokerMessage } from './brokers/broker-message.js';
 export { InMemoryMessageBroker, type InMemoryListener } from './brokers/in-memory-message-broker.js';
+export { ClientProxyMessageBroker, type ClientProxyMessageBrokerOptions } from './brokers/client-proxy-message-broker.js';
 
 export { MessageContext, type MessageContextData } from './tracing/message-context.js';
 export { CorrelationMiddleware } from './tracing/correlation.middleware.js';

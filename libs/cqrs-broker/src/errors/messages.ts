@@ -67,6 +67,10 @@ export const MISSING_PEER_DEPENDENCY = (packageName: string, neededBy: string) =
   `${neededBy} needs the package ${packageName}: npm install ${packageName}`;
 
 // Brokers and consumers
+export const CLIENT_PROXY_NOT_JSON = (transport: string, eventName: string, contentType: string) =>
+  `${transport} frames messages as JSON: event ${eventName} is ${contentType}; use ClientKafka, a broker of this library, or the toRecord option`;
+export const CLIENT_PROXY_TIMEOUT = (client: string, eventName: string, eventId: string, topic: string, ms: number) =>
+  `${client} did not accept event ${eventName} (${eventId}) on ${topic} within ${ms} ms`;
 export const INVALID_BROKER_URL = (redactedUrl: string, reason: string) => `Invalid broker URL "${redactedUrl}": ${reason}`;
 export const UNROUTABLE_MESSAGES = (count: number, topics: string) =>
   `${count} message(s) reached no queue (routing key(s) ${topics}): RabbitMQ returned them. ` +

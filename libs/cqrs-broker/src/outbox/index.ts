@@ -8,6 +8,7 @@ export { OutboxStatus } from './outbox-status.js';
 export { OUTBOX_CODECS, type OutboxCodec } from './outbox-codec.js';
 export { UnknownOutboxCodecException } from '../errors/unknown-outbox-codec.exception.js';
 export { createOutboxEntity, type OutboxRecord, type OutboxTableOptions } from './outbox-table.js';
+export { OutboxEventPublisher, type NestEventBus, type NestEventPublisher } from './outbox-event-publisher.js';
 export { createOutboxMigrations, createOutboxMigration, createOutboxIndexesMigration, type OutboxMigrationOptions } from './outbox-migrations.js';
 export { OutboxRepository } from './outbox-repository.js';
 export { OutboxTransaction, type OutboxTransactionContext } from './outbox-transaction.js';

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { BrokerMessage } from '../brokers/broker-message.js';
 import type { NotificationEvent } from '../events/notification-event.js';
@@ -29,10 +30,24 @@ export interface OutboxTransactionContext {
  * @publicApi
  */
 export class OutboxTransaction {
+  /** The context of the `run` whose work is executing, for code that is called from it (see {@link current}). */
+  private readonly running = new AsyncLocalStorage<{ readonly context: OutboxTransactionContext; open: boolean }>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: OutboxRepository,
   ) {}
+
+  /**
+   * The transaction of the {@link run} this call is part of (the innermost,
+   * when runs nest), or `undefined` outside any: lets code that does not get
+   * the context passed in (an event publisher, a helper) add events to the
+   * caller's transaction. Only runs of this `OutboxTransaction` count.
+   */
+  current(): OutboxTransactionContext | undefined {
+    const scope = this.running.getStore();
+    return scope?.open ? scope.context : undefined;
+  }
 
   /**
    * On PostgreSQL the events' statement travels with the COMMIT, in one round
@@ -45,12 +60,15 @@ export class OutboxTransaction {
     try {
       await runner.startTransaction();
       const queued: BrokerMessage[] = [];
-      const result = await work({
+      const context: OutboxTransactionContext = {
         manager: runner.manager,
         add: (...events) => {
           queued.push(...this.repository.serialize(events));
         },
-      });
+      };
+      // Closed once the work is done: a callback it left running must not add events after the insert.
+      const scope = { context, open: true };
+      const result = await this.running.run(scope, () => work(context)).finally(() => (scope.open = false));
       const statement = await this.repository.statementForCommit(runner.manager, queued);
       if (statement === undefined) await this.repository.addMessages(runner.manager, queued);
       else sendWithCommit(runner, statement);
