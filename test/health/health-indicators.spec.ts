@@ -5,10 +5,12 @@ import { Test } from '@nestjs/testing';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { InMemoryMessageBroker, MESSAGE_BROKER } from 'nestjs-cqrs-broker';
 import { AmqpEventConsumer, AmqpMessageBroker } from 'nestjs-cqrs-broker/amqp';
+import { KafkaMessageBroker } from 'nestjs-cqrs-broker/kafka';
 import { BrokerHealthIndicator, ConsumerHealthIndicator, OutboxHealthIndicator } from 'nestjs-cqrs-broker/health';
 import { OutboxAdmin } from 'nestjs-cqrs-broker/outbox';
-import { AMQP_URL, eventually, requireRabbitMq, unique } from '../brokers/support/services.js';
-import { Probe, startConsumer } from '../brokers/support/test-events.js';
+import { AMQP_URL, eventually, KAFKA_BROKERS, requireKafka, requireRabbitMq, unique } from '../brokers/support/services.js';
+import { Probe, probeEvent, startConsumer } from '../brokers/support/test-events.js';
+import { serializer } from '../outbox/harness.js';
 import { databases, dropTable, uniqueTable } from '../outbox/databases.js';
 import { booked, openOutbox, type TestOutbox } from '../outbox/harness.js';
 
@@ -159,5 +161,31 @@ describe('health indicators: producer and consumer across a RabbitMQ outage (own
     expect(indicator.check('producer')).toEqual({ producer: { status: 'down', connection: 'closed' } });
     expect(new BrokerHealthIndicator({ publish: async () => undefined }).check()).toEqual({ broker: { status: 'up', connection: 'unknown' } });
     expect(MESSAGE_BROKER).toBeDefined();
+  });
+});
+
+describe('health indicators: the Kafka producer', () => {
+  it('is up while idle, connected after an acknowledged publish, down after a publish fails to reach a broker, closed after close()', async () => {
+    await requireKafka();
+    const broker = new KafkaMessageBroker({ client: { brokers: [...KAFKA_BROKERS], retry: { retries: 1, initialRetryTime: 100 } }, publishTimeoutMs: 15_000 });
+    const indicator = new BrokerHealthIndicator(broker);
+    try {
+      expect(indicator.check()).toEqual({ broker: { status: 'up', connection: 'idle' } });
+      await broker.publish([serializer.toMessage(probeEvent(unique('health-kafka'), { key: 'k', seq: 1 }))]);
+      expect(indicator.check()).toEqual({ broker: { status: 'up', connection: 'connected' } });
+    } finally {
+      await broker.close();
+    }
+    expect(indicator.check()).toEqual({ broker: { status: 'down', connection: 'closed' } });
+
+    // Nothing listens on this port: the publish fails, and the producer reports disconnected until one succeeds.
+    const unreachable = new KafkaMessageBroker({ client: { brokers: ['127.0.0.1:1'], retry: { retries: 0 }, connectionTimeout: 500 }, publishTimeoutMs: 3_000 });
+    const down = new BrokerHealthIndicator(unreachable);
+    try {
+      await expect(unreachable.publish([serializer.toMessage(probeEvent('health-unreachable', { key: 'k', seq: 1 }))])).rejects.toThrow();
+      expect(down.check()).toEqual({ broker: { status: 'down', connection: 'disconnected' } });
+    } finally {
+      await unreachable.close();
+    }
   });
 });
