@@ -11,6 +11,7 @@ import { outboxWriteBenchmark } from './benchmarks/outbox-write.bench.js';
 import { peerRelayBenchmark } from './benchmarks/peer-relay.bench.js';
 import { relayMemoryBenchmark, relayScaleOutBenchmark } from './benchmarks/relay-fleet.bench.js';
 import { relayKafkaBenchmark, relayRabbitmqBenchmark } from './benchmarks/relay-throughput.bench.js';
+import { sagaThroughputBenchmark } from './benchmarks/saga-throughput.bench.js';
 import type { Benchmark } from './harness/benchmark.js';
 import { parseCli, USAGE, UsageError } from './harness/cli.js';
 import { describeEnvironment, packageVersion } from './harness/environment.js';
@@ -21,7 +22,7 @@ import { runBenchmark } from './harness/runner.js';
 import { textReport } from './harness/text-report.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add new ones here. */
-const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, eventHandlersBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, eventHandlersBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark, sagaThroughputBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -14,6 +14,7 @@ import { relayKill } from './scenarios/relay-kill.scenario.js';
 import { secrets } from './scenarios/secrets.scenario.js';
 import { sigterm } from './scenarios/sigterm.scenario.js';
 import { threeRelays } from './scenarios/three-relays.scenario.js';
+import { sagaKill } from './scenarios/saga-kill.scenario.js';
 import { cdcBrokerOutage, cdcFailover, cdcRelayKill, cdcWalsenderCut } from './scenarios/cdc.scenario.js';
 import { consumerDatabaseOutage10s, consumerDatabaseOutage60s } from './scenarios/consumer-database-outage.scenario.js';
 import { crashLoop } from './scenarios/crash-loop.scenario.js';
@@ -40,6 +41,7 @@ const scenarios: Scenario[] = [
   consumerDatabaseOutage60s,
   crashLoop,
   deadLetterReplay,
+  sagaKill,
   secrets,
 ];
 

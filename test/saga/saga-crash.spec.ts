@@ -1,50 +1,20 @@
 // SIGKILL at random points while many sagas run, then recovery: every saga ends completed or compensated, and no
 // step's effect is applied twice (each act and compensation writes one row keyed by its idempotency key, in its
 // transaction).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { SagaRecovery, SagaState } from 'nestjs-cqrs-broker/saga';
 import { dropTable, uniqueTable } from '../outbox/databases.js';
 import { createSagaLog } from './saga-harness.js';
+import { startSagaChild as startChild, type SagaChild as Child } from './support/saga-children.js';
 import { crashDatabaseOptions, crashExecutor, createEffectsTable, failAtOf, STEP_NAMES } from './support/crash-saga.js';
-
-const loader = fileURLToPath(new URL('../brokers/support/child/register.mjs', import.meta.url));
-const script = fileURLToPath(new URL('./support/saga-crash-child.ts', import.meta.url));
 
 const KILL_ROUNDS = 2;
 const LEASE_MS = 1_000;
 const TOTAL_SAGAS = 150;
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly created: Set<string>;
-  rangeDone: boolean;
-  exited: boolean;
-  log: string;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const process_ = spawn(process.execPath, ['--import', loader, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = { process: process_, created: new Set(), rangeDone: false, exited: false, log: '' };
-  let buffered = '';
-  process_.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      if (line.startsWith('CREATED ')) child.created.add(line.slice(8));
-      else if (line === 'RANGE DONE') child.rangeDone = true;
-    }
-  });
-  process_.stderr!.on('data', (chunk: Buffer) => void (child.log = (child.log + chunk.toString('utf8')).slice(-5_000)));
-  process_.once('exit', () => (child.exited = true));
-  return child;
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (min: number, max: number) => min + Math.random() * (max - min);
