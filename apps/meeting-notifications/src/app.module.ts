@@ -2,10 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Registry } from 'prom-client';
 import { CqrsBrokerModule, LoggingMiddleware } from 'nestjs-cqrs-broker';
 import { CqrsHealthModule } from 'nestjs-cqrs-broker/health';
 import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
 import { databaseOptions } from '../../shared/src/database-options.js';
+import { SampleMetricsModule } from '../../shared/src/metrics/sample-metrics.module.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
 import { NotificationsEnvironment } from './config/notifications.environment.js';
 import { ConsumerRef } from './health/consumer-ref.js';
@@ -16,6 +18,8 @@ import { HealthController } from './health/health.controller.js';
 export class NotificationsAppModule {
   /** Reads and validates the environment when called: call it at startup, not at import. */
   static forRoot(): DynamicModule {
+    // GET /metrics: this app's registry (the library's metrics, Node's defaults).
+    const registry = new Registry();
     return {
       module: NotificationsAppModule,
       imports: [
@@ -34,8 +38,10 @@ export class NotificationsAppModule {
           useFactory: (config: ConfigService<NotificationsEnvironment, true>) => ({
             middlewares: [LoggingMiddleware],
             naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
+            metrics: { registry },
           }),
         }),
+        SampleMetricsModule.forRoot(registry, { outbox: false }),
         MeetingNotificationsModule,
         TerminusModule,
         CqrsHealthModule,

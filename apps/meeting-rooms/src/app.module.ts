@@ -2,12 +2,14 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConditionalModule, ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
+import { Registry } from 'prom-client';
 import { CorrelationMiddleware, CqrsBrokerModule, LoggingMiddleware, ValidationMiddleware } from 'nestjs-cqrs-broker';
 import { OutboxAdminModule } from 'nestjs-cqrs-broker/admin';
 import { CqrsHealthModule } from 'nestjs-cqrs-broker/health';
 import { createMessageBroker, isInMemoryBroker } from '../../shared/src/broker.factory.js';
 import { validateEnvironment } from '../../shared/src/config/validate-environment.js';
 import { AdminTokenGuard } from '../../shared/src/http/admin-token.guard.js';
+import { SampleMetricsModule } from '../../shared/src/metrics/sample-metrics.module.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
 import { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
 import { databaseModule } from './config/database.config.js';
@@ -28,6 +30,8 @@ import { BookingsModule } from './bookings/bookings.module.js';
 export class AppModule {
   /** Reads and validates the environment when called: call it at startup, not at import. */
   static forRoot(): DynamicModule {
+    // GET /metrics: this app's registry (the library's metrics, the outbox gauges, Node's defaults).
+    const registry = new Registry();
     return {
       module: AppModule,
       imports: [
@@ -44,8 +48,10 @@ export class AppModule {
             broker: createMessageBroker(config.get('BROKER_URL', { infer: true }), { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) }),
             wireFormat: config.get('WIRE_FORMAT', { infer: true }),
             naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
+            metrics: { registry },
           }),
         }),
+        SampleMetricsModule.forRoot(registry, { outbox: true }),
         outboxModule({ relayServer: false }),
         TerminusModule,
         CqrsHealthModule,
