@@ -83,3 +83,5 @@ export { DeadLetterHeaders, DEAD_LETTER_TOPIC_SUFFIX } from './consumers/dead-le
 export { ReplayHeaders, type DeadLetter, type DeadLetterFilter, type DeadLetterStore, type RequeueResult } from './consumers/dead-letter-store.js';
 export { InMemoryEventConsumer, type InMemoryEventConsumerOptions } from './brokers/in-memory-event-consumer.js';
 export type { BrokerConsumerStatus } from './consumers/transport/broker-event-consumer.server.js';
+export { CQRS_BROKER_TRANSPORT } from './consumers/transport/event-transport.constants.js';
+export { EVENT_HANDLER_CONTEXT_TYPE } from './discovery/event-handler-enhancers.js';

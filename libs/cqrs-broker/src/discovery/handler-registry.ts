@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit, type Type } from '@nestjs/common';
-import { DiscoveryService, ModuleRef, type ContextId } from '@nestjs/core';
+import { DiscoveryService, ExternalContextCreator, ModuleRef, type ContextId } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CQRS_BROKER_OPTIONS } from '../cqrs-broker.module-definition.js';
 import { CQRS_TRACING, type CqrsTracing } from '../tracing/cqrs-tracing.js';
@@ -40,6 +40,7 @@ import {
   type HandlerRef,
   type StreamInvoker,
 } from './handler-invoker.js';
+import { enhancedRef, hasEnhancers } from './event-handler-enhancers.js';
 
 /**
  * Finds request and event handlers at bootstrap (decorators through
@@ -64,6 +65,7 @@ export class HandlerRegistry implements OnModuleInit {
     private readonly circuitBreakers: CircuitBreakers,
     @Inject(CQRS_BROKER_OPTIONS) private readonly options: CqrsBrokerModuleOptions,
     @Optional() @Inject(CQRS_TRACING) private readonly tracing: CqrsTracing | null = null,
+    @Optional() @Inject(ExternalContextCreator) private readonly externalContexts: ExternalContextCreator | null = null,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -157,7 +159,7 @@ export class HandlerRegistry implements OnModuleInit {
         this.integrationEvents.register(eventType as Type<NotificationEvent<any>>);
       }
       const invokers = [...handlerTypes].map((handlerType) =>
-        handlerInvoker(this.refOf(handlerType, wrappers), middlewares, { kind: 'event', messageType: eventType, handlerType }),
+        handlerInvoker(this.eventHandlerRef(handlerType, wrappers), middlewares, { kind: 'event', messageType: eventType, handlerType }),
       );
       this.eventInvokers.set(eventType, invokers);
     }
@@ -248,6 +250,22 @@ export class HandlerRegistry implements OnModuleInit {
       refs.set(handlerType, guardedRef(this.rawRefOf(handlerType, wrappers), this.rawRefOf(options.handler as Type<object>, wrappers), guard));
     }
     return refs;
+  }
+
+  /**
+   * An event handler as the invokers call it: with `@UseGuards`,
+   * `@UseInterceptors` or `@UseFilters` on it, wrapped once by Nest's
+   * `ExternalContextCreator` (inside the middleware chain); without, the
+   * handler itself (no extra call on the fast path).
+   */
+  private eventHandlerRef(handlerType: Type<object>, wrappers: Map<Function, InstanceWrapper>): HandlerRef {
+    const ref = this.refOf(handlerType, wrappers);
+    if (!this.externalContexts || !hasEnhancers(handlerType)) return ref;
+    if (this.guarded.has(handlerType)) {
+      this.logger.warn(`${handlerType.name} has a fallback: its guards, interceptors and filters are not applied (not supported yet)`);
+      return ref;
+    }
+    return enhancedRef(ref, this.externalContexts);
   }
 
   /** A handler as the invokers call it: guarded by its fallback when it has one. */

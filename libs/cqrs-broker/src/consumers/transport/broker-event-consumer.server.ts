@@ -7,7 +7,7 @@ import { CONSUMER_MODULE_MISSING, NO_TOPICS_TO_CONSUME } from '../../errors/mess
 import type { ConsumedMessage, ConsumeOutcome } from '../consumed-message.js';
 import { deadLetterHeaders, type DeadLetterRoute } from '../dead-letter.js';
 import type { ConsumerSetup } from './event-transport.controller.js';
-import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN } from './event-transport.constants.js';
+import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN, CQRS_BROKER_TRANSPORT } from './event-transport.constants.js';
 
 /** Status a broker consumer reports through `status`. @publicApi */
 export type BrokerConsumerStatus = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -21,7 +21,7 @@ export type BrokerConsumerStatus = 'connecting' | 'connected' | 'disconnected' |
  * {@link disconnect} and {@link client}.
  *
  * Logs go to a Logger named after the transport class, each line starting
- * with the consumer name.
+ * with the consumer name. Its `transportId` is `CQRS_BROKER_TRANSPORT`.
  */
 export abstract class BrokerEventConsumer extends Server<Record<string, Function>, BrokerConsumerStatus> implements CustomTransportStrategy {
   protected override readonly logger = new Logger(this.constructor.name);
@@ -38,6 +38,8 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
   /** `topics`: what to read; `undefined` reads the topics of the app's registered integration events. */
   protected constructor(private readonly topics: readonly string[] | undefined) {
     super();
+    // Nest registers on this server only the patterns bound to this transport (or to none).
+    this.setTransportId(CQRS_BROKER_TRANSPORT);
   }
 
   listen(callback: (error?: unknown) => void): void {

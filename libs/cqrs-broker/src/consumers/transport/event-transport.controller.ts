@@ -4,7 +4,7 @@ import { MESSAGE_BROKER, type MessageBroker } from '../../brokers/message-broker
 import { IntegrationEventRegistry } from '../../events/integration-event-registry.js';
 import type { ConsumedMessage, ConsumeOutcome } from '../consumed-message.js';
 import { EventConsumerPipeline } from '../event-consumer-pipeline.js';
-import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN } from './event-transport.constants.js';
+import { CONSUME_EVENT_PATTERN, CONSUMER_SETUP_PATTERN, CQRS_BROKER_TRANSPORT } from './event-transport.constants.js';
 
 /** What a transport reads from the app when it starts. */
 export interface ConsumerSetup {
@@ -18,7 +18,8 @@ export interface ConsumerSetup {
 
 /**
  * The one route from every transport into the app: Nest registers these
- * patterns on every connected microservice server, so each consumer strategy
+ * patterns on the servers whose `transportId` is `CQRS_BROKER_TRANSPORT` (ours
+ * only), so each consumer strategy
  * (Kafka, RabbitMQ, in-memory) reaches the DI-managed pipeline the same Nest
  * way, with the microservice's interceptors and filters applied.
  */
@@ -30,12 +31,12 @@ export class EventTransportController {
     @Inject(MESSAGE_BROKER) private readonly messageBroker: MessageBroker,
   ) {}
 
-  @MessagePattern(CONSUME_EVENT_PATTERN)
+  @MessagePattern(CONSUME_EVENT_PATTERN, CQRS_BROKER_TRANSPORT)
   consume(@Payload() message: ConsumedMessage): Promise<ConsumeOutcome> {
     return this.pipeline.consume(message);
   }
 
-  @MessagePattern(CONSUMER_SETUP_PATTERN)
+  @MessagePattern(CONSUMER_SETUP_PATTERN, CQRS_BROKER_TRANSPORT)
   setup(): ConsumerSetup {
     return { consumerName: this.pipeline.consumerName, topics: this.registry.topics(), messageBroker: this.messageBroker };
   }
