@@ -10,6 +10,7 @@ import { eventHandlersBenchmark } from './benchmarks/event-handlers.bench.js';
 import { outboxWriteBenchmark } from './benchmarks/outbox-write.bench.js';
 import { peerRelayBenchmark } from './benchmarks/peer-relay.bench.js';
 import { relayMemoryBenchmark, relayScaleOutBenchmark } from './benchmarks/relay-fleet.bench.js';
+import { observabilityBenchmark } from './benchmarks/observability.bench.js';
 import { relayKafkaBenchmark, relayRabbitmqBenchmark } from './benchmarks/relay-throughput.bench.js';
 import { sagaThroughputBenchmark } from './benchmarks/saga-throughput.bench.js';
 import type { Benchmark } from './harness/benchmark.js';
@@ -22,7 +23,7 @@ import { runBenchmark } from './harness/runner.js';
 import { textReport } from './harness/text-report.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add new ones here. */
-const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, eventHandlersBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark, sagaThroughputBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, eventHandlersBenchmark, outboxWriteBenchmark, relayRabbitmqBenchmark, relayKafkaBenchmark, peerRelayBenchmark, e2eLatencyBenchmark, relayMemoryBenchmark, relayScaleOutBenchmark, sagaThroughputBenchmark, observabilityBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -46,6 +46,10 @@ export class PrometheusMetrics implements CqrsTracing {
   private readonly relayFailures: Counter;
   private readonly relayBatchDuration: Histogram;
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
+  /** Label children made once per request type, handler and topic: no label lookup per call. */
+  private readonly requestSeries = new Map<Function, { readonly success: Counter.Internal; readonly error: Counter.Internal; readonly duration: Histogram.Internal<string> }>();
+  private readonly handlerSeries = new WeakMap<MiddlewareContext, { readonly success: Counter.Internal; readonly error: Counter.Internal }>();
+  private readonly topicSeries = new Map<string, Counter.Internal>();
   /** Events the inbox found already handled, until their consume outcome is counted. */
   private readonly duplicates = new Set<string>();
 
@@ -70,28 +74,40 @@ export class PrometheusMetrics implements CqrsTracing {
   }
 
   async send<T>(requestType: Function, send: () => Promise<T>): Promise<T> {
+    let series = this.requestSeries.get(requestType);
+    if (!series) {
+      const request = requestType.name;
+      series = { success: this.requests.labels({ request, outcome: 'success' }), error: this.requests.labels({ request, outcome: 'error' }), duration: this.requestDuration.labels({ request }) };
+      this.requestSeries.set(requestType, series);
+    }
     const started = performance.now();
     try {
       const result = await send();
-      this.requests.inc({ request: requestType.name, outcome: 'success' });
+      series.success.inc();
       return result;
     } catch (error) {
-      this.requests.inc({ request: requestType.name, outcome: 'error' });
+      series.error.inc();
       throw error;
     } finally {
-      this.requestDuration.observe({ request: requestType.name }, (performance.now() - started) / 1000);
+      series.duration.observe((performance.now() - started) / 1000);
     }
   }
 
   readonly handlerMiddleware: Middleware = {
     handle: async (message: object, next: NextFunction, context: MiddlewareContext) => {
       if (context.kind !== 'event') return next(message);
+      let series = this.handlerSeries.get(context);
+      if (!series) {
+        const event = context.messageType.name;
+        series = { success: this.eventsHandled.labels({ event, outcome: 'success' }), error: this.eventsHandled.labels({ event, outcome: 'error' }) };
+        this.handlerSeries.set(context, series);
+      }
       try {
         const result = await next(message);
-        this.eventsHandled.inc({ event: context.messageType.name, outcome: 'success' });
+        series.success.inc();
         return result;
       } catch (error) {
-        this.eventsHandled.inc({ event: context.messageType.name, outcome: 'error' });
+        series.error.inc();
         throw error;
       }
     },
@@ -113,7 +129,14 @@ export class PrometheusMetrics implements CqrsTracing {
     } finally {
       this.relayBatchDuration.observe((performance.now() - started) / 1000);
     }
-    for (const message of messages) this.relayPublished.inc({ topic: message.topic });
+    for (const message of messages) {
+      let series = this.topicSeries.get(message.topic);
+      if (!series) {
+        series = this.relayPublished.labels({ topic: message.topic });
+        this.topicSeries.set(message.topic, series);
+      }
+      series.inc();
+    }
   }
 
   async consume(_message: ConsumedMessage, consumerName: string, process: () => Promise<ConsumeOutcome>): Promise<ConsumeOutcome> {
