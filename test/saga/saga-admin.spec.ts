@@ -142,9 +142,10 @@ describe.each(databases)('saga admin on $name', (db) => {
   if (db.name === 'mariadb') return;
   describe('the cqrs-broker saga CLI (a child process of the compiled package)', () => {
     let cli: string;
+    // Compiles the library once per source version: minutes on a loaded machine.
     beforeAll(() => {
       cli = builtCli();
-    }, 180_000);
+    }, 600_000);
     const saga = (...args: string[]) => runCli(cli, ['saga', ...args, '--table', tableName], { DATABASE_URL: urlOf(dataSource) });
 
     it('list --state and show print JSON alone on stdout; an unknown id exits 3', async () => {
