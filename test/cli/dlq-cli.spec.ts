@@ -97,7 +97,7 @@ describe('cqrs-broker dlq on RabbitMQ', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^cqrs-broker: broker amqp:\/\/admin:\*\*\*@127\.0\.0\.1:1\/vhost: .*ECONNREFUSED/);
+    expect(run.stderr).toMatch(/^cqrs-broker: cannot connect to amqp:\/\/admin:\*\*\*@127\.0\.0\.1:1\/vhost: .*ECONNREFUSED/);
     expect(run.stderr).not.toContain('Sup3rSecret');
     const wrongKind = await runCli(cli, ['dlq', 'list', '--topic', 'rooms'], { BROKER_URL: AMQP_URL });
     expect(wrongKind.code).toBe(2);
@@ -158,7 +158,7 @@ describe('cqrs-broker dlq on Kafka', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^cqrs-broker: broker kafka:\/\/admin:\*\*\*@127\.0\.0\.1:1: /);
+    expect(run.stderr).toMatch(/^cqrs-broker: cannot connect to kafka:\/\/admin:\*\*\*@127\.0\.0\.1:1: /);
     expect(run.stderr).not.toContain('Sup3rSecret');
   });
 });

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import { redactUrl } from '../brokers/redact-url.js';
+import { CliUsageException } from '../errors/cli-usage.exception.js';
 import { InvalidDatabaseUrlException } from '../errors/invalid-database-url.exception.js';
+import { ServiceUnreachableException } from '../errors/service-unreachable.exception.js';
+import type { CliContext } from './cli-command.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -52,4 +55,34 @@ function sqlite(path: string, invalid: (reason: string) => InvalidDatabaseUrlExc
   if (!path) throw invalid('no SQLite file');
   if (!existsSync(path)) throw invalid(`no such SQLite file (the CLI does not create one)`);
   return { ...common, type: 'better-sqlite3', database: path };
+}
+
+/** The database URL of `--database-url` or `DATABASE_URL`, registered as a secret; a usage error when neither is set. */
+export function databaseUrlOf(context: CliContext<Record<string, string | boolean | string[] | undefined>>): string {
+  const url = (context.values['database-url'] as string | undefined) ?? context.env.DATABASE_URL;
+  context.secret(url);
+  if (!url) throw new CliUsageException('no database: set DATABASE_URL or pass --database-url');
+  return url;
+}
+
+/**
+ * Opens a DataSource on `url`, runs `work` with it and closes it. A
+ * connection that fails is a {@link ServiceUnreachableException} (URL
+ * redacted). TypeORM is loaded only here, so commands without a database
+ * work without it.
+ */
+export async function withDatabase<T>(url: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const options = dataSourceOptionsFromUrl(url);
+  const { DataSource } = await import('typeorm');
+  const dataSource = new DataSource(options);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new ServiceUnreachableException(redactUrl(url), error);
+  }
+  try {
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
 }

@@ -1,4 +1,5 @@
 import { parseBrokerUrl } from '../brokers/broker-url.js';
+import { ServiceUnreachableException } from '../errors/service-unreachable.exception.js';
 import { redactUrl } from '../brokers/redact-url.js';
 import { CqrsBrokerException } from '../errors/cqrs-broker.exception.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetterStore } from '../consumers/dead-letter-store.js';
@@ -75,7 +76,7 @@ async function withStore<T>(context: CliContext<Values>, work: (store: DeadLette
     return await work(store);
   } catch (error) {
     if (error instanceof CqrsBrokerException) throw error;
-    throw new Error(`broker ${redactUrl(url)}: ${(error as Error)?.message ?? error}`, { cause: error });
+    throw new ServiceUnreachableException(redactUrl(url), error);
   } finally {
     await store.close().catch(() => undefined);
   }

@@ -1,11 +1,9 @@
-import type { DataSource } from 'typeorm';
-import { redactUrl } from '../brokers/redact-url.js';
 import { CliUsageException } from '../errors/cli-usage.exception.js';
 import { OUTBOX_DEFAULTS } from '../outbox/outbox-defaults.js';
 import type { OutboxAdmin } from '../outbox/outbox-admin.js';
 import { COMMON_HELP, positiveInteger, type CliCommand, type CliContext } from './cli-command.js';
 import { CliExitCode, table } from './cli-io.js';
-import { dataSourceOptionsFromUrl } from './database-url.js';
+import { databaseUrlOf, withDatabase } from './database-url.js';
 
 const DATABASE_OPTIONS = {
   'database-url': { type: 'string' },
@@ -19,27 +17,11 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Connects to the database the options name, runs `work` with an OutboxAdmin on it, and disconnects. */
 async function withOutboxAdmin<T>(context: CliContext<Values>, work: (admin: OutboxAdmin) => Promise<T>): Promise<T> {
-  const url = (context.values['database-url'] as string | undefined) ?? context.env.DATABASE_URL;
-  context.secret(url);
-  if (!url) throw new CliUsageException('no database: set DATABASE_URL or pass --database-url');
-  const options = dataSourceOptionsFromUrl(url);
-  // Loaded only now: `dlq` commands work without TypeORM installed.
-  const [{ DataSource }, { createOutboxDialect }, { OutboxAdmin }] = await Promise.all([
-    import('typeorm'),
-    import('../outbox/outbox-dialect.factory.js'),
-    import('../outbox/outbox-admin.js'),
-  ]);
-  const dataSource: DataSource = new DataSource(options);
-  try {
-    await dataSource.initialize();
-  } catch (error) {
-    throw new Error(`cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return await work(new OutboxAdmin(createOutboxDialect(dataSource, (context.values.table as string | undefined) ?? OUTBOX_DEFAULTS.tableName)));
-  } finally {
-    await dataSource.destroy();
-  }
+  const url = databaseUrlOf(context);
+  const [{ createOutboxDialect }, { OutboxAdmin }] = await Promise.all([import('../outbox/outbox-dialect.factory.js'), import('../outbox/outbox-admin.js')]);
+  return withDatabase(url, (dataSource) =>
+    work(new OutboxAdmin(createOutboxDialect(dataSource, (context.values.table as string | undefined) ?? OUTBOX_DEFAULTS.tableName))),
+  );
 }
 
 const stats: CliCommand = {

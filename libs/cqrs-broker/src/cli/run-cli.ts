@@ -16,8 +16,8 @@ const GROUPS: Readonly<Record<string, { summary: string; commands: readonly CliC
 };
 
 const EXIT_CODES_HELP = `Exit codes: 0 done, 1 failed (database or broker unreachable, query or publish
-failed), 2 wrong command line (unknown command or option, bad URL), 3 an event id
-given matched nothing.`;
+failed), 2 wrong command line (unknown command or option, bad URL), 3 an id or
+name given matched nothing (an event id, a saga id or a saga name).`;
 
 const HELP = `Usage: cqrs-broker <group> <command> [options]
 

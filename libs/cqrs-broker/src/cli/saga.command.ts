@@ -1,5 +1,3 @@
-import type { DataSource } from 'typeorm';
-import { redactUrl } from '../brokers/redact-url.js';
 import { CliUsageException } from '../errors/cli-usage.exception.js';
 import { SAGA_DEFAULTS } from '../saga/saga-defaults.js';
 import type { SagaAdmin } from '../saga/saga-admin.js';
@@ -7,7 +5,7 @@ import type { SagaSnapshot } from '../saga/saga-record.js';
 import { SagaState } from '../saga/saga-state.js';
 import { COMMON_HELP, positiveInteger, type CliCommand, type CliContext } from './cli-command.js';
 import { CliExitCode, table } from './cli-io.js';
-import { dataSourceOptionsFromUrl } from './database-url.js';
+import { databaseUrlOf, withDatabase } from './database-url.js';
 
 const DATABASE_OPTIONS = {
   'database-url': { type: 'string' },
@@ -21,29 +19,15 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Connects to the database the options name, runs `work` with a SagaAdmin on it, and disconnects. */
 async function withSagaAdmin<T>(context: CliContext<Values>, work: (admin: SagaAdmin) => Promise<T>): Promise<T> {
-  const url = (context.values['database-url'] as string | undefined) ?? context.env.DATABASE_URL;
-  context.secret(url);
-  if (!url) throw new CliUsageException('no database: set DATABASE_URL or pass --database-url');
-  const options = dataSourceOptionsFromUrl(url);
-  const [{ DataSource }, { SagaLog }, { SagaExecutor }, { SagaAdmin }, { resolveSagaOptions }] = await Promise.all([
-    import('typeorm'),
+  const url = databaseUrlOf(context);
+  const [{ SagaLog }, { SagaExecutor }, { SagaAdmin }, { resolveSagaOptions }] = await Promise.all([
     import('../saga/saga-log.js'),
     import('../saga/saga-executor.js'),
     import('../saga/saga-admin.js'),
     import('../saga/saga-options.resolver.js'),
   ]);
   const resolved = resolveSagaOptions({ tableName: (context.values.table as string | undefined) ?? SAGA_DEFAULTS.tableName });
-  const dataSource: DataSource = new DataSource(options);
-  try {
-    await dataSource.initialize();
-  } catch (error) {
-    throw new Error(`cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return await work(new SagaAdmin(new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), options: resolved })));
-  } finally {
-    await dataSource.destroy();
-  }
+  return withDatabase(url, (dataSource) => work(new SagaAdmin(new SagaExecutor({ log: new SagaLog(dataSource, resolved.tableName), options: resolved }))));
 }
 
 const row = (saga: SagaSnapshot) => ({

@@ -56,6 +56,8 @@ export const CqrsBrokerErrorCode = {
   NonRetryable: 'CQRS_BROKER_NON_RETRYABLE',
   /** {@link DeadLetterReplayException}. */
   DeadLetterReplay: 'CQRS_BROKER_DEAD_LETTER_REPLAY',
+  /** {@link ServiceUnreachableException}. */
+  ServiceUnreachable: 'CQRS_BROKER_SERVICE_UNREACHABLE',
   /** {@link InvalidDatabaseUrlException}. */
   InvalidDatabaseUrl: 'CQRS_BROKER_INVALID_DATABASE_URL',
   /** {@link CliUsageException}. */

@@ -25,6 +25,7 @@ export { IntegrationEventOutsideOutboxException } from './integration-event-outs
 export { NonRetryableException } from './non-retryable.exception.js';
 export { DeadLetterReplayException } from './dead-letter-replay.exception.js';
 export { InvalidDatabaseUrlException } from './invalid-database-url.exception.js';
+export { ServiceUnreachableException } from './service-unreachable.exception.js';
 export { CliUsageException } from './cli-usage.exception.js';
 export { SagaNotRegisteredException } from './saga-not-registered.exception.js';
 export { SagaNotFoundException } from './saga-not-found.exception.js';

@@ -98,8 +98,8 @@ export const GAVE_UP_ACROSS_DELIVERIES = (attempts: number) =>
 // Outbox and inbox
 export const OUTBOX_NO_DATA_SOURCE =
   'OutboxModule found no DataSource: pass forRoot({ dataSource }) or import TypeOrmModule.forRoot(...) (default data source).';
-export const UNSUPPORTED_DATABASE = (type: string) =>
-  `The outbox supports postgres, mysql, mariadb and better-sqlite3 data sources, not "${type}".`;
+export const UNSUPPORTED_DATABASE = (type: string, part = 'The outbox') =>
+  `${part} supports postgres, mysql, mariadb and better-sqlite3 data sources, not "${type}".`;
 export const INVALID_TABLE_NAME = (tableName: string) =>
   `Invalid outbox table name "${tableName}": use letters, digits and _ (at most 40), optionally prefixed by "schema."`;
 export const UNKNOWN_OUTBOX_CODEC = (codec: string, known: readonly string[]) =>
@@ -130,20 +130,8 @@ export const INBOX_ENTITY_NOT_REGISTERED = (tableName: string, entityArgument: s
 export const INBOX_NEEDS_CONSUMER_NAME =
   'Inbox needs a consumer name: call it from a handler run by an event consumer, or pass { consumerName }.';
 
-// Testing kit (nestjs-cqrs-broker/testing)
-export const TESTING_NEEDS_MODULE = (helper: string, module: string) =>
-  `${helper}() found no provider it needs in this app: import ${module} in the module under test.`;
-export const DATABASE_ALREADY_FAILING = 'failDatabase(): this DataSource is already failing; end() that outage before starting another.';
-export const OUTBOX_DRAIN_TIMED_OUT = (timeoutMs: number, pending: number | undefined, lastError: string | undefined) =>
-  `drainOutbox(): the outbox still had ${pending ?? 'unknown'} pending row(s) after ${timeoutMs} ms` +
-  (lastError ? `; the relay's last round failed: ${lastError}` : ' (a retry backoff or a dead relay\'s lease longer than the timeout?)');
-export const OUTBOX_ROWS_WENT_DEAD = (count: number, rows: readonly string[]) =>
-  `drainOutbox(): ${count} outbox row(s) went dead instead of being published (pass { allowDead: true } if the test expects it):\n` +
-  rows.map((row) => `  ${row}`).join('\n');
-export const PUBLISHED_EXPECTATION_FAILED = (wanted: string, expectation: string, matched: number, total: number, listing: string) =>
-  `Expected ${wanted} published ${expectation}; found ${matched}. The broker received ${total} message(s):\n${listing}`;
-
 // Dead letters and the admin CLI
+export const SERVICE_UNREACHABLE = (redactedUrl: string, reason: string) => `cannot connect to ${redactedUrl}: ${reason}`;
 export const DEAD_LETTER_SOURCE_MISSING = (kind: 'topic' | 'queue', name: string) =>
   `Dead-letter ${kind} "${name}" does not exist: check the name (Kafka: <topic>.DLT, RabbitMQ: <queue>.dlq) and the broker URL.`;
 export const REQUEUE_TARGET_MISSING = (queue: string) =>
@@ -158,6 +146,19 @@ export const INPUT_RESERVED_KEY = (path: string) => `property ${path} should not
 export const INPUT_CONTROL_CHARACTER = (path: string) => `${path} must not contain control characters`;
 export const INPUT_KEY_CONTROL_CHARACTER = (path: string) => `${path} must not have keys with control characters`;
 export const INPUT_MALFORMED_UNICODE = (path: string) => `${path} must be well-formed Unicode (no lone surrogates)`;
+
+// Testing kit (nestjs-cqrs-broker/testing)
+export const TESTING_NEEDS_MODULE = (helper: string, module: string) =>
+  `${helper}() found no provider it needs in this app: import ${module} in the module under test.`;
+export const DATABASE_ALREADY_FAILING = 'failDatabase(): this DataSource is already failing; end() that outage before starting another.';
+export const OUTBOX_DRAIN_TIMED_OUT = (timeoutMs: number, pending: number | undefined, lastError: string | undefined) =>
+  `drainOutbox(): the outbox still had ${pending ?? 'unknown'} pending row(s) after ${timeoutMs} ms` +
+  (lastError ? `; the relay's last round failed: ${lastError}` : ' (a retry backoff or a dead relay\'s lease longer than the timeout?)');
+export const OUTBOX_ROWS_WENT_DEAD = (count: number, rows: readonly string[]) =>
+  `drainOutbox(): ${count} outbox row(s) went dead instead of being published (pass { allowDead: true } if the test expects it):\n` +
+  rows.map((row) => `  ${row}`).join('\n');
+export const PUBLISHED_EXPECTATION_FAILED = (wanted: string, expectation: string, matched: number, total: number, listing: string) =>
+  `Expected ${wanted} published ${expectation}; found ${matched}. The broker received ${total} message(s):\n${listing}`;
 
 // Sagas (nestjs-cqrs-broker/saga)
 export const SAGA_NO_DATA_SOURCE =

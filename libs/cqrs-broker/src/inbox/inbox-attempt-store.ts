@@ -70,5 +70,5 @@ export class InboxAttemptStore implements AttemptStore {
 }
 
 function unsupported(type: string): never {
-  throw new UnsupportedDatabaseException(type);
+  throw new UnsupportedDatabaseException(type, 'InboxAttemptStore');
 }

@@ -1,4 +1,5 @@
 import type { PreparedOutboxRow } from './outbox.dialect.js';
+import { MalformedEventException } from '../errors/malformed-event.exception.js';
 
 /** Version byte of the layout below; a relay refuses messages of a layout it does not know. */
 const LAYOUT_V1 = 1;
@@ -29,7 +30,7 @@ export function encodeWalMessage(rows: readonly PreparedOutboxRow[]): Buffer {
 export function decodeWalMessage(content: Uint8Array): PreparedOutboxRow[] {
   const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   if (!buffer.length) return [];
-  if (buffer[0] !== LAYOUT_V1) throw new Error(`unknown outbox WAL message layout ${buffer[0]}`);
+  if (buffer[0] !== LAYOUT_V1) throw new MalformedEventException(`unknown outbox WAL message layout ${buffer[0]}`);
   const rows: PreparedOutboxRow[] = [];
   let at = 1;
   while (at < buffer.length) {
@@ -39,7 +40,7 @@ export function decodeWalMessage(content: Uint8Array): PreparedOutboxRow[] {
     const bodyLength = buffer.readUInt32BE(at);
     // A copy: the message buffer belongs to the replication stream.
     const payload = Buffer.from(buffer.subarray(at + 4, at + 4 + bodyLength));
-    if (payload.length !== bodyLength) throw new Error('truncated outbox WAL message');
+    if (payload.length !== bodyLength) throw new MalformedEventException('truncated outbox WAL message');
     at += 4 + bodyLength;
     rows.push({ eventId, eventName, topic, key, contentType, codec, headers, payload });
   }

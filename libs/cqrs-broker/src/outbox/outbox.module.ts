@@ -34,7 +34,7 @@ import { OUTBOX_DIALECT, OUTBOX_OPTIONS, OutboxConfigurableModule, RESOLVED_OUTB
  * \@Module({
  *   imports: [
  *     TypeOrmModule.forRoot({ type: 'postgres', url, entities: [Room, createOutboxEntity({ databaseType: 'postgres' })] }),
- *     CqrsBrokerModule.forRoot({ broker: new KafkaMessageBroker({ brokers }) }),
+ *     CqrsBrokerModule.forRoot({ broker: new KafkaMessageBroker({ client: { brokers } }) }),
  *     OutboxModule.forRootAsync({ inject: [DataSource], useFactory: (dataSource: DataSource) => ({ dataSource, codec: 'zlib' }) }),
  *   ],
  * })
