@@ -14,10 +14,10 @@ import {
 import { DeadLetterReplayException } from '../../errors/dead-letter-replay.exception.js';
 import { DEAD_LETTER_SOURCE_MISSING, REQUEUE_NOT_ACCEPTED, REQUEUE_TARGET_MISSING } from '../../errors/messages.js';
 import { withTimeout } from '../../retry/with-timeout.js';
-import { MessageHeaders } from '../broker-message.js';
 import { redactUrl } from '../redact-url.js';
 import { AMQP_KEY_HEADER, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS } from './amqp-defaults.js';
 import type { AmqpDeadLetterStoreOptions } from './amqp-dead-letter-store-options.interface.js';
+import { stringAmqpHeaders } from './amqp-headers.js';
 
 /** RabbitMQ's own dead-lettering headers: a requeued message starts without them, like a new one. */
 const RABBITMQ_DEATH_HEADERS = ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason'];
@@ -145,7 +145,7 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
   }
 
   private toDeadLetter(message: GetMessage, index: number): DeadLetter {
-    const headers = stringHeaders(message);
+    const headers = stringAmqpHeaders(message);
     const originalTopic = headers[DeadLetterHeaders.originalExchange] === '' ? headers[ReplayHeaders.topic] : headers[DeadLetterHeaders.originalRoutingKey];
     return {
       position: `${this.deadLetterQueue}#${index}`,
@@ -184,15 +184,4 @@ export class AmqpDeadLetterStore implements DeadLetterStore {
 function definedProperties(message: GetMessage): Record<string, unknown> {
   const { headers: _headers, ...properties } = message.properties;
   return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined));
-}
-
-/** AMQP header values may be numbers, buffers, tables…; a dead letter's are shown as text. */
-function stringHeaders(message: GetMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  if (!headers[MessageHeaders.eventId] && message.properties.messageId) headers[MessageHeaders.eventId] = String(message.properties.messageId);
-  return headers;
 }

@@ -2,13 +2,13 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
-import { MessageHeaders } from '../broker-message.js';
 import { createAmqpConnection } from './amqp-connection.js';
 import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS, type AmqpTopology } from './amqp-defaults.js';
 import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
 import { PYTHON_CQRS_QUEUE, resolveAmqpTopology } from './amqp-topology.js';
 import { InvalidOptionException } from '../../errors/invalid-option.exception.js';
 import { withTimeout } from '../../retry/with-timeout.js';
+import { stringAmqpHeaders } from './amqp-headers.js';
 
 /**
  * A Nest microservice transport that feeds RabbitMQ events to the app's
@@ -168,7 +168,7 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   /** `queue`: the queue it was read from, in the python-cqrs topology (its topic); else the routing key is the topic. */
   private async handle(message: ConsumeMessage, generation: number, queue?: string): Promise<void> {
     try {
-      const headers = stringHeaders(message);
+      const headers = stringAmqpHeaders(message);
       const topic = queue ?? message.fields.routingKey;
       const outcome = await this.consume({ topic, body: message.content, headers, key: headers[AMQP_KEY_HEADER] }, this.deadLetterRoute(message, topic));
       if (outcome.status === 'stopped') return; // left unacked: the broker redelivers it after we close
@@ -210,17 +210,4 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     this.epoch++;
     this.channel.nackAll(true);
   }
-}
-
-/** AMQP header values may be numbers, buffers…; the pipeline reads strings. */
-function stringHeaders(message: ConsumeMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.properties.headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  if (!headers[MessageHeaders.eventId] && message.properties.messageId) headers[MessageHeaders.eventId] = String(message.properties.messageId);
-  // A publisher that sets only the content type property (python-cqrs 5.x's protobuf codec does): the serializer reads the header.
-  if (!headers[MessageHeaders.contentType] && message.properties.contentType) headers[MessageHeaders.contentType] = String(message.properties.contentType);
-  return headers;
 }

@@ -17,6 +17,7 @@ import { withTimeout } from '../../retry/with-timeout.js';
 import { KAFKA_CLIENT_DEFAULTS, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaDeadLetterStoreOptions } from './kafka-dead-letter-store-options.interface.js';
 import { readTopicsToEnd, type ReadKafkaMessage } from './kafka-topic-reader.js';
+import { decodeKafkaHeaders } from './kafka-headers.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Bounded like the relay's producer: a send that cannot succeed fails the requeue instead of retrying forever. */
@@ -132,7 +133,7 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
   }
 
   private toDeadLetter({ partition, message }: ReadKafkaMessage, replayed: ReadonlyMap<string, string>): KafkaDeadLetter {
-    const headers = decodeHeaders(message.headers);
+    const headers = decodeKafkaHeaders(message.headers);
     const originalTopic = headers[DeadLetterHeaders.originalTopic];
     const logKey = `${partition}:${message.offset}`;
     const replayedAt = replayed.get(logKey);
@@ -186,14 +187,4 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
     }
     return this.producer;
   }
-}
-
-/** Kafka header values are bytes (or lists of them); ours are UTF-8 strings, the last value wins. */
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const decoded: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) decoded[name] = last.toString();
-  }
-  return decoded;
 }

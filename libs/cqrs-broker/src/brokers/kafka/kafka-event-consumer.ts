@@ -1,10 +1,11 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { requireOptionalPeer } from '../../optional-peer.js';
 import { DEAD_LETTER_TOPIC_SUFFIX, DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { withTimeout } from '../../retry/with-timeout.js';
 import { DEFAULT_KAFKA_PUBLISH_TIMEOUT_MS, KAFKA_CLIENT_DEFAULTS, KAFKA_CONSUMER_DEFAULTS, KAFKA_PRODUCER_RETRY, kafkaConfigFromUrl } from './kafka-client-config.js';
 import type { KafkaEventConsumerOptions } from './kafka-event-consumer-options.interface.js';
+import { decodeKafkaHeaders } from './kafka-headers.js';
 
 /**
  * A Nest microservice transport that feeds Kafka events to the app's
@@ -109,7 +110,7 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
       if (!isRunning() || isStale() || signal.aborted) return;
       const outcome = await this.withHeartbeats(heartbeat, (lost, beat) =>
         this.consume(
-          { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeHeaders(message.headers), key: message.key?.toString('utf8'), signal: lost, beforeRetry: beat },
+          { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeKafkaHeaders(message.headers), key: message.key?.toString('utf8'), signal: lost, beforeRetry: beat },
           this.deadLetterRoute(batch.topic, batch.partition, message),
         ),
       );
@@ -173,14 +174,4 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
         )),
     };
   }
-}
-
-/** Kafka header values are bytes (or lists of them); ours are UTF-8 strings, the last value wins. */
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const decoded: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) decoded[name] = last.toString();
-  }
-  return decoded;
 }
