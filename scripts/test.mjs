@@ -5,6 +5,7 @@
 // size and counts its scenarios in the same line.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { ensureNest11, nest11Modules } from './nest11.mjs';
 import { ensureServices, stopStarted, urls } from './services.mjs';
 
 const extraArgs = process.argv.slice(2);
@@ -13,12 +14,12 @@ let passed = 0;
 let failed = 0;
 
 /** Runs Vitest with a JSON report and adds its counts; a file that fails to load counts as a failure. */
-function runVitest(name, args) {
+function runVitest(name, args, env = {}) {
   const report = `.test-results/${name}.json`;
   const run = spawnSync(
     process.execPath,
     ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
-    { stdio: 'inherit', env: process.env },
+    { stdio: 'inherit', env: { ...process.env, ...env } },
   );
   let counted = 0;
   try {
@@ -48,6 +49,17 @@ try {
   }
 
   runVitest('vitest', extraArgs);
+  if (extraArgs.length === 0) {
+    // The library's suites again on Nest 11 (core, outbox on SQLite, inbox on SQLite, readme):
+    // scripts/nest11.mjs, vitest.nest11.config.ts. Counted in the closing line like the others.
+    const started = Date.now();
+    console.log('\n== The library on Nest 11 (test/core, test/outbox and test/inbox on SQLite, test/readme)');
+    const installMs = ensureNest11();
+    runVitest('nest11', ['--config', 'vitest.nest11.config.ts'], { CQRS_BROKER_NEST_MODULES: nest11Modules, TEST_DATABASES: 'sqlite' });
+    console.log(`Nest 11 run: ${Math.round((Date.now() - started) / 1000)} s (install of .nest11: ${installMs ? `${Math.round(installMs / 1000)} s` : 'cached'})`);
+  } else {
+    console.log('Nest 11 run not started: npm test was given arguments (it runs on a full npm test).');
+  }
   if (process.env.FAULTS_EVENTS) {
     console.log(`\n== Fault-injection suite, ${process.env.FAULTS_EVENTS} events per scenario`);
     runVitest('faults', ['--config', 'vitest.faults.config.ts']);

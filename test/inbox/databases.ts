@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import { selectDatabases } from '../outbox/databases.js';
 
 type Entities = MixedList<Function | string | EntitySchema>;
 
@@ -15,7 +16,7 @@ export interface InboxTestDatabase {
 
 const sqliteFile = join(mkdtempSync(join(tmpdir(), 'inbox-test-')), `inbox-${randomBytes(4).toString('hex')}.sqlite`);
 
-export const inboxDatabases: readonly InboxTestDatabase[] = [
+const ALL_INBOX_DATABASES: readonly InboxTestDatabase[] = [
   {
     name: 'postgres',
     options: (entities) => ({ type: 'postgres', url: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', entities, poolSize: 10 }),
@@ -32,6 +33,9 @@ export const inboxDatabases: readonly InboxTestDatabase[] = [
     startHint: 'SQLite needs no server; check that better-sqlite3 is built (npm rebuild better-sqlite3)',
   },
 ];
+
+/** The databases this run tests: all three, or those TEST_DATABASES names (see test/outbox/databases.ts). */
+export const inboxDatabases: readonly InboxTestDatabase[] = selectDatabases(ALL_INBOX_DATABASES);
 
 export async function connectInboxDatabase(db: InboxTestDatabase, entities: Entities, extra: Partial<DataSourceOptions> = {}): Promise<DataSource> {
   const dataSource = new DataSource({ ...db.options(entities), ...extra } as DataSourceOptions);

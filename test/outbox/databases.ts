@@ -18,7 +18,7 @@ const sqliteDir = mkdtempSync(join(tmpdir(), 'outbox-test-'));
 /** One SQLite file per test file (module instance), shared by its data sources. */
 const sqliteFile = join(sqliteDir, `outbox-${randomBytes(4).toString('hex')}.sqlite`);
 
-export const databases: readonly TestDatabase[] = [
+const ALL_DATABASES: readonly TestDatabase[] = [
   {
     name: 'postgres',
     type: 'postgres',
@@ -45,6 +45,25 @@ export const databases: readonly TestDatabase[] = [
     startHint: 'SQLite needs no server; check that better-sqlite3 is built (npm rebuild better-sqlite3)',
   },
 ];
+
+/**
+ * The databases this run tests: all three, or those TEST_DATABASES names (comma-separated; the
+ * Nest 11 run of scripts/test.mjs sets `sqlite`). An unknown name fails, so a typo cannot empty the run.
+ */
+export const databases: readonly TestDatabase[] = selectDatabases(ALL_DATABASES);
+
+export function selectDatabases<T extends { readonly name: string }>(all: readonly T[]): readonly T[] {
+  const names = process.env.TEST_DATABASES?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!names?.length) return all;
+  const unknown = names.filter((name) => !all.some((db) => db.name === name));
+  if (unknown.length) throw new Error(`TEST_DATABASES names unknown database(s) ${unknown.join(', ')}: use ${all.map((db) => db.name).join(', ')}`);
+  return all.filter((db) => names.includes(db.name));
+}
+
+/** One database by name, whether or not this run selected it (for tests of one database's feature). */
+export function databaseNamed(name: TestDatabase['name']): TestDatabase {
+  return ALL_DATABASES.find((db) => db.name === name)!;
+}
 
 /** Opens a data source, failing (never skipping) with how to start the database when it is down. */
 export async function connect(db: TestDatabase, entities: MixedList<Function | string | EntitySchema> = [], extra: Partial<DataSourceOptions> = {}): Promise<DataSource> {

@@ -15,10 +15,10 @@ import {
   type OutboxRelayOptions,
 } from 'nestjs-cqrs-broker/outbox';
 import type { DataSource } from 'typeorm';
-import { connect, databases, dropTable, uniqueTable } from './databases.js';
+import { connect, databaseNamed, databases, dropTable, uniqueTable } from './databases.js';
 import { serializer } from './harness.js';
 
-export const postgres = databases.find((db) => db.name === 'postgres')!;
+export const postgres = databaseNamed('postgres');
 
 export interface CdcOutbox {
   readonly dataSource: DataSource;

@@ -1,7 +1,7 @@
 import { NotificationEvent } from 'nestjs-cqrs-broker';
 import { createOutboxDialect, createOutboxEntity, OutboxCommitSubscriber, OutboxRepository, OutboxTransaction, OutboxWakeup } from 'nestjs-cqrs-broker/outbox';
 import type { DataSource, Logger } from 'typeorm';
-import { connect, databases, dropTable, uniqueTable } from './databases.js';
+import { connect, databaseNamed, databases, dropTable, uniqueTable } from './databases.js';
 import { bookingEntity, serializer } from './harness.js';
 import { dropSlot } from './logical-replication.js';
 
@@ -89,7 +89,7 @@ describe.each(databases)('OutboxTransaction on $name: the events and the COMMIT'
 
 describe('OutboxTransaction with relay source logical-replication', () => {
   it('sends the WAL message and the COMMIT in one round trip', async () => {
-    const db = databases.find((d) => d.name === 'postgres')!;
+    const db = databaseNamed('postgres');
     const table = uniqueTable('commit_wal');
     const slot = `test_${table}`;
     const logger = new RecordingLogger();

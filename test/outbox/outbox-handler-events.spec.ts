@@ -9,7 +9,7 @@ import {
   type RequestHandler,
 } from 'nestjs-cqrs-broker';
 import { OutboxAdmin, OutboxModule, OutboxRelay, type OutboxHandlerEventsPolicy } from 'nestjs-cqrs-broker/outbox';
-import { databases, dropTable, uniqueTable } from './databases.js';
+import { databaseNamed, dropTable, uniqueTable } from './databases.js';
 import { booked, bookingEntity, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
 
 const bookings = uniqueTable('hev_bookings');
@@ -42,7 +42,7 @@ class BookRoomLeavingEventHandler implements RequestHandler<BookRoom> {
 }
 
 // SQLite: the policy is database-independent (it routes through OutboxRepository like every write).
-const sqlite = databases.find((db) => db.name === 'sqlite')!;
+const sqlite = databaseNamed('sqlite');
 
 describe('integration events left in a handler\'s events while an outbox is configured', () => {
   const table = uniqueTable('hev');

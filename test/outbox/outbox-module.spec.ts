@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { CqrsBrokerModule, HandlesRequest, Request, RequestMediator, type RequestHandler } from 'nestjs-cqrs-broker';
 import { OutboxAdmin, OutboxModule, OutboxRelay, OutboxRelayServer, OutboxTransaction } from 'nestjs-cqrs-broker/outbox';
-import { databases, dropTable, uniqueTable } from './databases.js';
+import { databaseNamed, databases, dropTable, uniqueTable } from './databases.js';
 import { booked, bookingEntity, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
 
 const bookings = uniqueTable('mod_bookings');
@@ -126,7 +126,7 @@ describe.each(databases)('OutboxModule on $name', (db) => {
 });
 
 describe('OutboxModule on postgres across processes', () => {
-  const db = databases.find((d) => d.name === 'postgres')!;
+  const db = databaseNamed('postgres');
   const table = uniqueTable('notify');
 
   it('a commit in another process wakes the relay through LISTEN/NOTIFY', async () => {

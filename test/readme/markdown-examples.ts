@@ -90,6 +90,9 @@ export function tsBlocks(file: string): TsBlock[] {
 export function compileBlocks(blocks: TsBlock[]): string[] {
   const configFile = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
+  // The Nest 11 run (vitest.nest11.config.ts): @nestjs/* types from its node_modules, the workspace's for packages it lacks.
+  const nestModules = process.env.CQRS_BROKER_NEST_MODULES;
+  if (nestModules) options.paths = { ...options.paths, '@nestjs/*': [join(nestModules, '@nestjs/*'), join(root, 'node_modules/@nestjs/*')] };
   const compiled = new Map<string, TsBlock>();
   const directories = new Set<string>();
   const duplicates: string[] = [];
