@@ -21,6 +21,7 @@ import {
   InvalidTableNameException,
   MalformedEventException,
   MissingEventContractException,
+  MissingPeerDependencyException,
   NonRetryableException,
   NotificationEvent,
   RequestHandlerNotFoundException,
@@ -63,6 +64,7 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new EventCascadeLimitException(10), base: CqrsBrokerException },
   { error: new InvalidOptionException('retry.factor', '1 or more', 0), base: CqrsBrokerException },
   { error: new ConfigurationException('add it to a module'), base: CqrsBrokerException },
+  { error: new MissingPeerDependencyException('kafkajs', 'KafkaMessageBroker'), base: ConfigurationException },
   { error: new InvalidBrokerUrlException('redis://u:***@h', 'unknown scheme'), base: CqrsBrokerException },
   { error: new UnroutableMessageException(['rooms'], 1), base: CqrsBrokerException },
   { error: new ConsumerNotStartedException('KafkaEventConsumer'), base: CqrsBrokerException },
@@ -72,7 +74,6 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new InvalidTableNameException('drop table;'), base: CqrsBrokerException },
   { error: new IntegrationEventOutsideOutboxException(['user_joined']), base: CqrsBrokerException },
   { error: new UnknownOutboxCodecException('zstd', ['none', 'gzip']), base: CqrsBrokerException },
-  { error: new NonRetryableException('room 7 does not exist'), base: CqrsBrokerException },
   { error: new DeadLetterReplayException('dead-letter queue q.dlq does not exist'), base: CqrsBrokerException },
   { error: new InvalidDatabaseUrlException('oracle://u:***@h/db', 'unknown scheme'), base: CqrsBrokerException },
   { error: new ServiceUnreachableException('postgres://u:***@h/db', new Error('connect ECONNREFUSED')), base: CqrsBrokerException },
@@ -80,6 +81,7 @@ const samples: ReadonlyArray<{ error: CqrsBrokerError; base: abstract new (...ar
   { error: new SagaNotRegisteredException('book-meeting'), base: CqrsBrokerException },
   { error: new SagaNotFoundException('b7c1'), base: CqrsBrokerException },
   { error: new SagaConflictException('saga b7c1 is completed: only a failed saga can be retried', 'b7c1'), base: CqrsBrokerException },
+  { error: new NonRetryableException('room 7 does not exist'), base: CqrsBrokerException },
 ];
 
 describe('the library\'s exceptions', () => {
