@@ -51,8 +51,6 @@ export const CODEC_NOT_PREPARED = (className: string, contentType: string) =>
   `its codec (${contentType}) was not prepared: register ${className} (handle it, or list it in integrationEvents) so its codec is prepared at startup`;
 export const PAYLOAD_CODEC_MISMATCH = (eventName: string, registered: string, received: string) =>
   `"${eventName}" is registered with the codec ${registered}, which cannot read a body of ${received}`;
-export const PROTOBUF_PACKAGE_MISSING = (declaredBy: string) =>
-  `The protobuf codec of ${declaredBy} needs the package protobufjs: npm install protobufjs`;
 export const PROTOBUF_OPTIONS = 'exactly one of protoFile and protoSource (or a message type object as messageType)';
 export const PROTOBUF_TYPE_NOT_FOUND = (typeName: string, declaredBy: string) =>
   `The protobuf codec of ${declaredBy} names the message type "${typeName}", which its .proto does not define.`;
@@ -204,7 +202,6 @@ export const FALLBACK_ON_CHAIN = (handlerName: string, requestName: string) =>
 export const FALLBACK_ON_STREAM = (handlerName: string, requestName: string) =>
   `${handlerName} declares a fallback but handles "${requestName}", a StreamRequest: stream handlers have no fallback.`;
 export const FALLBACK_OF_ITSELF = (handlerName: string) => `${handlerName} declares itself as its own fallback: name another handler.`;
-export const OPENTELEMETRY_PACKAGE_MISSING = 'CqrsBrokerModule option tracing: true needs the package @opentelemetry/api: npm install @opentelemetry/api';
 export const CIRCUIT_BREAKER_OPENED = (name: string, failures: number, cause: string, whileOpen: string, openMs: number) =>
   `Circuit breaker ${name} opened after ${failures} consecutive failure(s) (last: ${cause}): ${whileOpen} answers for ${openMs} ms, then one call tries ${name} again.`;
 export const CIRCUIT_BREAKER_HALF_OPEN = (name: string) => `Circuit breaker ${name} half-open: one call tries ${name} again.`;
