@@ -111,7 +111,7 @@ function indexesOf(table: string, db: OutboxDatabase): IndexSpec[] {
   ];
 }
 
-/** Options of {@link createOutboxEntity} and {@link createOutboxMigration}. @publicApi */
+/** Options of {@link createOutboxEntity} and the outbox migrations ({@link createOutboxMigrations}). @publicApi */
 export interface OutboxTableOptions {
   /**
    * `table` or `schema.table`; the same as `OutboxModuleOptions.tableName`.

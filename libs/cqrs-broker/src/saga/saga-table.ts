@@ -128,7 +128,7 @@ export function createSagaLogTable(db: OutboxDatabase, tableName: string = SAGA_
  * comes as a new migration).
  *
  * @example
- * new DataSource({ ..., migrations: [createOutboxMigration(), createSagaLogMigration(), ...yourMigrations] });
+ * new DataSource({ ..., migrations: [...createOutboxMigrations(), createSagaLogMigration(), ...yourMigrations] });
  * @publicApi
  */
 export function createSagaLogMigration(options: SagaLogTableOptions & { timestamp?: number } = {}): new () => MigrationInterface {
