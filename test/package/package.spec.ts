@@ -32,7 +32,8 @@ const WITHOUT_PEER: Record<string, Record<string, string>> = {
   '@nestjs/cqrs': {},
   // Nothing needs it: the relay's purge runs on its own timer (a SchedulerRegistry job only where ScheduleModule is imported).
   '@nestjs/schedule': { 'the outbox and its relay': 'started' },
-  // Used by relay.source 'logical-replication' on PostgreSQL, which these apps do not have: the imports are checked here.
+  // Used by relay.source 'logical-replication' on PostgreSQL, which these apps do not have: the imports are checked here,
+  // the startup line by test/outbox/outbox-cdc-package.spec.ts.
   'pg-logical-replication': {},
 };
 

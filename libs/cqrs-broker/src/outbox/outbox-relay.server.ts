@@ -1,6 +1,7 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { OutboxRelay } from './outbox-relay.js';
+import { loadRelayPackages } from './outbox-relay-packages.js';
 import { OUTBOX_RELAY_PATTERN, type OutboxRelaySink } from './outbox-relay.sink.js';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { NO_OUTBOX_RELAY, RELAY_SERVER_EMITS_NO_EVENTS } from '../errors/messages.js';
@@ -23,6 +24,7 @@ export class OutboxRelayServer extends Server implements CustomTransportStrategy
     try {
       this.relays = await this.collectRelays();
       if (!this.relays.length) throw new ConfigurationException(NO_OUTBOX_RELAY);
+      await Promise.all(this.relays.map((relay) => loadRelayPackages(relay)));
       await Promise.all(this.relays.map((relay) => relay.start()));
       callback();
     } catch (error) {

@@ -14,6 +14,7 @@ import type { OutboxModuleOptions } from './outbox-options.interface.js';
 import { resolveOutboxOptions, type ResolvedOutboxOptions } from './outbox-options.resolver.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { OutboxRelayController } from './outbox-relay.controller.js';
+import { loadRelayPackages } from './outbox-relay-packages.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { OutboxTransaction } from './outbox-transaction.js';
 import { OutboxWakeup } from './outbox-wakeup.js';
@@ -109,7 +110,9 @@ export class OutboxModule extends OutboxConfigurableModule implements OnModuleIn
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.relay.enabled) await this.relay.start();
+    if (!this.options.relay.enabled) return;
+    await loadRelayPackages(this.relay);
+    await this.relay.start();
   }
 
   /** Before the broker and the data source close (their modules do that in onApplicationShutdown). */
