@@ -1,7 +1,8 @@
 // The library's suites on Nest 11 (scripts/test.mjs runs it after the main run; scripts/nest11.mjs
 // installs .nest11). `@nestjs/*` imports resolve in .nest11/node_modules (the aliases below; the
 // workers preload test/nest11/redirect.cjs for require()); everything else is the workspace's.
-// Databases: SQLite only (TEST_DATABASES=sqlite, set by scripts/test.mjs).
+// Databases: SQLite (TEST_DATABASES=sqlite, set by scripts/test.mjs); cases of a PostgreSQL-only
+// feature (databaseNamed('postgres')) still run there.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, mergeConfig } from 'vitest/config';
