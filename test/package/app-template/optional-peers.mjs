@@ -110,6 +110,15 @@ uses.protobufjs = {
     await boot([root.CqrsBrokerModule.forRoot({ integrationEvents: [RoomBooked] })]);
   },
 };
+uses['prom-client'] = {
+  'metrics: true': async () => boot([root.CqrsBrokerModule.forRoot({ metrics: true })]),
+};
+uses['@nestjs/terminus'] = {
+  'the health indicators': async () => {
+    const { CqrsHealthModule } = await import('nestjs-cqrs-broker/health');
+    await boot([root.CqrsBrokerModule.forRoot({}), CqrsHealthModule]);
+  },
+};
 uses.amqplib = uses['amqp-connection-manager'];
 
 const startup = {};
