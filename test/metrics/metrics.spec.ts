@@ -21,7 +21,7 @@ import {
   RequestMediator,
   registerOutboxGauges,
   type EventHandler,
-  type OutboxStatsSource,
+  type OutboxBacklogSource,
   type RequestHandler,
 } from 'nestjs-cqrs-broker';
 import { createInboxEntity, Inbox, InboxModule } from 'nestjs-cqrs-broker/inbox';
@@ -246,7 +246,7 @@ describe('outbox and relay metrics (SQLite outbox, recording broker)', () => {
 
   it('reads the outbox once per cacheTtlMs however often it is scraped', async () => {
     let reads = 0;
-    const source: OutboxStatsSource = { stats: async () => ({ pending: ++reads, published: 0, dead: 0, oldestPendingAgeMs: 1500 }) };
+    const source: OutboxBacklogSource = { backlog: async () => ({ pending: ++reads, dead: 0, oldestPendingAgeMs: 1500 }) };
     const own = new Registry();
     await registerOutboxGauges(source, { registry: own, cacheTtlMs: 60_000 });
     for (let i = 0; i < 5; i++) await own.metrics();

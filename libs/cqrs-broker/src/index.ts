@@ -62,7 +62,7 @@ export { ClientProxyMessageBroker, type ClientProxyMessageBrokerOptions } from '
 export { MessageContext, type MessageContextData } from './tracing/message-context.js';
 export { CorrelationMiddleware } from './tracing/correlation.middleware.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './tracing/traceparent.js';
-export { PrometheusMetrics, registerOutboxGauges, type ConsumerMetricOutcome, type OutboxGaugesOptions, type OutboxStatsSource } from './metrics/index.js';
+export { PrometheusMetrics, registerOutboxGauges, type ConsumerMetricOutcome, type OutboxGaugesOptions, type OutboxBacklogSource } from './metrics/index.js';
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry/retry-policy.js';
 export { backoffDelay, type Backoff, type BackoffJitter } from './retry/backoff.js';

@@ -23,7 +23,8 @@ export const OUTBOX_HEALTH_DEFAULTS: Required<OutboxHealthThresholds> = { maxOld
 
 /**
  * Readiness of the outbox: the oldest pending event's age and the dead rows
- * against thresholds, from one `OutboxAdmin.stats()` query. Details: `pending`,
+ * against thresholds, from one `OutboxAdmin.backlog()` query (through the
+ * pending and dead rows' indexes, so cheap on a large table). Details: `pending`,
  * `dead`, `oldestPendingAgeMs` and, when down, `reason`
  * (`backlog-too-old`, `too-many-dead`, `stats-unavailable`). A readiness (or
  * alerting) check, not liveness: restarting the process fixes neither.
@@ -41,7 +42,7 @@ export class OutboxHealthIndicator {
     const { maxOldestPendingAgeMs, maxDead } = { ...OUTBOX_HEALTH_DEFAULTS, ...thresholds };
     let stats;
     try {
-      stats = await this.admin.stats();
+      stats = await this.admin.backlog();
     } catch (error) {
       this.logger.warn(`outbox stats failed: ${(error as Error)?.message ?? error}`);
       return down(key, { reason: 'stats-unavailable' });

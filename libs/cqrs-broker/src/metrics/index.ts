@@ -1,2 +1,2 @@
 export { PrometheusMetrics, type ConsumerMetricOutcome } from './prometheus-metrics.js';
-export { registerOutboxGauges, type OutboxGaugesOptions, type OutboxStatsSource } from './outbox-gauges.js';
+export { registerOutboxGauges, type OutboxGaugesOptions, type OutboxBacklogSource } from './outbox-gauges.js';

@@ -1,11 +1,11 @@
 import type { Registry as PromRegistry, RegistryContentType } from 'prom-client';
-import type { OutboxStats } from '../outbox/outbox.dialect.js';
+import type { OutboxBacklog } from '../outbox/outbox.dialect.js';
 import { loadPromClient } from './metrics.loader.js';
 import { metricOnce } from './prometheus-metrics.js';
 
 /** What {@link registerOutboxGauges} reads: `OutboxAdmin` has it. @publicApi */
-export interface OutboxStatsSource {
-  stats(): Promise<OutboxStats>;
+export interface OutboxBacklogSource {
+  backlog(): Promise<OutboxBacklog>;
 }
 
 /** Options of {@link registerOutboxGauges}. @publicApi */
@@ -13,10 +13,10 @@ export interface OutboxGaugesOptions {
   /** The prom-client registry. @default prom-client's global `register` */
   readonly registry?: PromRegistry<RegistryContentType>;
   /**
-   * How long one read of the outbox's stats serves scrapes, in ms. Stats
-   * group the whole table by status, so a scrape every few seconds of a
-   * large outbox would scan it each time; within this time scrapes share one
-   * read (and concurrent scrapes share one query).
+   * How long one read of the outbox's backlog serves scrapes, in ms. The read
+   * counts the pending and dead rows through their indexes (cost follows the
+   * backlog, not the table), and within this time scrapes share it
+   * (concurrent scrapes share one query).
    * @default 15000
    */
   readonly cacheTtlMs?: number;
@@ -25,19 +25,19 @@ export interface OutboxGaugesOptions {
 /**
  * Registers, once per registry, the outbox gauges `cqrs_broker_outbox_pending`,
  * `cqrs_broker_outbox_oldest_pending_age_seconds` and `cqrs_broker_outbox_dead`,
- * read from `outbox.stats()` (e.g. `OutboxAdmin`) at scrape time, at most once
+ * read from `outbox.backlog()` (e.g. `OutboxAdmin`) at scrape time, at most once
  * per `cacheTtlMs`. Loads `prom-client` (an optional peer).
  * @publicApi
  */
-export async function registerOutboxGauges(outbox: OutboxStatsSource, options: OutboxGaugesOptions = {}): Promise<void> {
+export async function registerOutboxGauges(outbox: OutboxBacklogSource, options: OutboxGaugesOptions = {}): Promise<void> {
   const client = await loadPromClient('registerOutboxGauges');
   const registry = options.registry ?? client.register;
   const ttlMs = options.cacheTtlMs ?? 15_000;
-  let cached: { readonly at: number; readonly stats: Promise<OutboxStats> } | undefined;
-  const read = (): Promise<OutboxStats> => {
+  let cached: { readonly at: number; readonly stats: Promise<OutboxBacklog> } | undefined;
+  const read = (): Promise<OutboxBacklog> => {
     const now = Date.now();
     if (!cached || now - cached.at >= ttlMs) {
-      const stats = outbox.stats();
+      const stats = outbox.backlog();
       cached = { at: now, stats };
       stats.catch(() => {
         if (cached?.stats === stats) cached = undefined;
@@ -45,7 +45,7 @@ export async function registerOutboxGauges(outbox: OutboxStatsSource, options: O
     }
     return cached.stats;
   };
-  const gauge = (name: string, help: string, value: (stats: OutboxStats) => number) =>
+  const gauge = (name: string, help: string, value: (stats: OutboxBacklog) => number) =>
     metricOnce(registry, name, () =>
       new client.Gauge({
         name,

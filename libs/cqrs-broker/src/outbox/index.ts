@@ -16,7 +16,7 @@ export { OutboxWakeup } from './outbox-wakeup.js';
 export { OutboxRelay, type OutboxBatchResult, type OutboxRelayDependencies, type OutboxJobRegistry } from './outbox-relay.js';
 export { OutboxRelayServer } from './outbox-relay.server.js';
 export { OutboxAdmin } from './outbox-admin.js';
-export type { OutboxStats, DeadOutboxRow } from './outbox.dialect.js';
+export type { OutboxBacklog, OutboxStats, DeadOutboxRow } from './outbox.dialect.js';
 export { createOutboxDialect } from './outbox-dialect.factory.js';
 export type { OutboxDialect, OutboxWakeupSource, OutboxChangeStream } from './outbox.dialect.js';
 export { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';

@@ -45,6 +45,19 @@ export interface DeadOutboxRow {
   readonly createdAt: Date;
 }
 
+/**
+ * What is waiting in the outbox: pending and dead rows and the oldest pending
+ * row's age. Read through the pending and dead rows' indexes only, so its cost
+ * grows with the backlog, not with the published rows kept for `retentionMs`:
+ * what gauges and health checks poll. @publicApi
+ */
+export interface OutboxBacklog {
+  readonly pending: number;
+  readonly dead: number;
+  /** Age of the oldest pending row in ms (by database time); 0 when nothing is pending. */
+  readonly oldestPendingAgeMs: number;
+}
+
 /** Row counts and backlog age. @publicApi */
 export interface OutboxStats {
   readonly pending: number;
@@ -309,19 +322,41 @@ export abstract class OutboxDialect {
     return (await this.run(sql, p.values)).affected;
   }
 
+  /** Every status counted (a pass over the whole table: the published rows too), for people and the CLI. */
   async stats(): Promise<OutboxStats> {
     const counts = await this.run(`SELECT status, COUNT(*) AS n FROM ${this.table} GROUP BY status`, []);
     const byStatus = Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)]));
-    const oldest = await this.run(
-      `SELECT ${this.ageMs('created_at')} AS age FROM ${this.table} WHERE id = (SELECT MIN(id) FROM ${this.table} WHERE status = '${OutboxStatus.pending}')`,
-      [],
-    );
     return {
       pending: byStatus[OutboxStatus.pending] ?? 0,
       published: byStatus[OutboxStatus.published] ?? 0,
       dead: byStatus[OutboxStatus.dead] ?? 0,
-      oldestPendingAgeMs: oldest.rows.length ? Math.max(0, Math.round(Number(oldest.rows[0].age))) : 0,
+      oldestPendingAgeMs: await this.oldestPendingAgeMs(),
     };
+  }
+
+  /** Pending and dead counts and the oldest pending age, each from its status's index (one statement). */
+  async backlog(): Promise<OutboxBacklog> {
+    const { pending, dead } = OutboxStatus;
+    const { rows } = await this.run(
+      `SELECT (SELECT COUNT(*) FROM ${this.table} WHERE status = '${pending}') AS pending,
+        (SELECT COUNT(*) FROM ${this.table} WHERE status = '${dead}') AS dead,
+        (SELECT ${this.ageMs('created_at')} FROM ${this.table} WHERE id = (SELECT MIN(id) FROM ${this.table} WHERE status = '${pending}')) AS age`,
+      [],
+    );
+    const row = rows[0];
+    return { pending: Number(row.pending), dead: Number(row.dead), oldestPendingAgeMs: this.ageOf(row.age) };
+  }
+
+  private async oldestPendingAgeMs(): Promise<number> {
+    const oldest = await this.run(
+      `SELECT ${this.ageMs('created_at')} AS age FROM ${this.table} WHERE id = (SELECT MIN(id) FROM ${this.table} WHERE status = '${OutboxStatus.pending}')`,
+      [],
+    );
+    return this.ageOf(oldest.rows[0]?.age);
+  }
+
+  private ageOf(age: unknown): number {
+    return age === null || age === undefined ? 0 : Math.max(0, Math.round(Number(age)));
   }
 
   async listDead(limit: number, afterId?: string): Promise<DeadOutboxRow[]> {
