@@ -1,6 +1,7 @@
 // Nest guards, interceptors and filters on in-process event handlers (wrapped once by ExternalContextCreator), bound on
-// the handle method as on the class; a transient handler keeps its events through the wrapper; none bound: not wrapped.
-import { Catch, Injectable, Module, Scope, UseFilters, UseInterceptors, type CallHandler, type ExceptionFilter, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
+// the handle method as on the class; a transient handler keeps its events through the wrapper; none bound: not wrapped;
+// a handler with a fallback: its enhancers run around the pair.
+import { Catch, Injectable, Module, Scope, UseFilters, UseGuards, UseInterceptors, type CallHandler, type CanActivate, type ExceptionFilter, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { tap } from 'rxjs';
 import { CqrsBrokerModule, DomainEvent, EventEmitter, HandlesEvent, type EventHandler } from 'nestjs-cqrs-broker';
@@ -11,6 +12,11 @@ const calls: string[] = [];
 class RoomOpened extends DomainEvent {}
 class RoomCleaned extends DomainEvent {}
 class RoomBroken extends DomainEvent {}
+class SeatBooked extends DomainEvent {
+  constructor(readonly allowed: boolean) {
+    super();
+  }
+}
 
 @Injectable()
 class CountingInterceptor implements NestInterceptor {
@@ -55,9 +61,37 @@ class BrokenHandler implements EventHandler<RoomBroken> {
   }
 }
 
+/** Lets an event through when its `allowed` is true. */
+@Injectable()
+class AllowedGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const allowed = (context.getArgs()[0] as SeatBooked).allowed;
+    calls.push(`guard ${allowed}`);
+    return allowed;
+  }
+}
+
+@Injectable()
+class SeatMailFallback implements EventHandler<SeatBooked> {
+  handle(): void {
+    calls.push('fallback');
+  }
+}
+
+@HandlesEvent(SeatBooked, { fallback: { handler: SeatMailFallback } })
+@UseGuards(AllowedGuard)
+@Injectable()
+class SeatMailHandler implements EventHandler<SeatBooked> {
+  @UseInterceptors(CountingInterceptor)
+  handle(): void {
+    calls.push('mailer down');
+    throw new Error('mailer down');
+  }
+}
+
 describe('Nest enhancers on in-process event handlers', () => {
   const start = async () => {
-    @Module({ imports: [CqrsBrokerModule.forRoot({})], providers: [OpenedHandler, CleanedHandler, BrokenHandler] })
+    @Module({ imports: [CqrsBrokerModule.forRoot({})], providers: [OpenedHandler, CleanedHandler, BrokenHandler, SeatMailHandler, SeatMailFallback] })
     class AppModule {}
     const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
     await app.init();
@@ -76,6 +110,16 @@ describe('Nest enhancers on in-process event handlers', () => {
     const app = await start();
     await app.get(EventEmitter).emit([new RoomBroken()]);
     expect(calls).toEqual(['filtered broken']);
+    await app.close();
+  });
+
+  it("runs a handler's guard and interceptor around it and its fallback together: the interceptor sees the fallback's answer, a denying guard stops both", async () => {
+    const app = await start();
+    await app.get(EventEmitter).emit([new SeatBooked(true)]);
+    expect(calls).toEqual(['guard true', 'before cqrs-event SeatBooked', 'mailer down', 'fallback', 'after']);
+    calls.splice(0);
+    await app.get(EventEmitter).emit([new SeatBooked(false)]);
+    expect(calls).toEqual(['guard false']);
     await app.close();
   });
 

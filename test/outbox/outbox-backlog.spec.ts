@@ -36,7 +36,7 @@ describe.each(databases)('OutboxAdmin.backlog on $name', (db) => {
     await add(5, 0);
     await outbox.relay(new InMemoryMessageBroker(), { batchSize: 100 }).drain();
     await add(2, 100);
-    await outbox.relay(new DownBroker(), { batchSize: 100, maxAttempts: 1 }).drain();
+    await outbox.relay(new DownBroker(), { batchSize: 100, retry: { maxAttempts: 1 } }).drain();
     await add(3, 200);
     await outbox.dataSource.query(`UPDATE ${q()} SET created_at = '2000-01-01 00:00:00' WHERE status = 'pending'`);
 

@@ -30,15 +30,27 @@ export function hasEnhancers(handlerType: Type<object>): boolean {
  * around a route. Built once for a singleton, once per resolved instance for
  * a request-scoped or transient handler. A guard that denies rejects the call
  * with Nest's `ForbiddenException`.
+ *
+ * `ref` may also be a handler with its fallback composed (`guardedRef`): the
+ * handler class's enhancers then run around the pair, so a denying guard
+ * stops the fallback too and an interceptor sees the answer of whichever
+ * answered.
  */
 export function enhancedRef(ref: HandlerRef, contexts: ExternalContextCreator): HandlerRef {
+  const { handlerType } = ref;
+  const declared = handlerType.prototype.handle as (...args: unknown[]) => unknown;
   const wrappers = new WeakMap<Handler, Handler>();
   const wrap = (instance: Handler, contextId?: ContextId): Handler => {
     let wrapper = wrappers.get(instance);
     if (!wrapper) {
+      // Nest reads class-level enhancers from `target.constructor` and method-level ones from the callback: a composed
+      // handler is no instance of the class, so it is called through a stand-in that carries both.
+      const own = instance instanceof handlerType;
+      const target = own ? instance : (Object.create(handlerType.prototype) as Handler);
+      const callback = own ? (instance.handle as (...args: unknown[]) => unknown) : withMetadataOf(declared, (...args: unknown[]) => instance.handle(args[0] as object));
       const handle = contexts.create(
-        instance,
-        instance.handle as (...args: unknown[]) => unknown,
+        target,
+        callback,
         'handle',
         undefined,
         undefined,
@@ -54,8 +66,14 @@ export function enhancedRef(ref: HandlerRef, contexts: ExternalContextCreator): 
     return wrapper;
   };
   return {
-    handlerType: ref.handlerType,
+    handlerType,
     instance: ref.instance && wrap(ref.instance),
     resolve: async (contextId) => wrap(await ref.resolve(contextId), contextId),
   };
+}
+
+/** `call`, carrying the reflect-metadata of `method` (its `@UseGuards`, … and whatever else is on it). */
+function withMetadataOf<F extends (...args: never[]) => unknown>(method: Function, call: F): F {
+  for (const key of Reflect.getMetadataKeys(method)) Reflect.defineMetadata(key, Reflect.getMetadata(key, method), call);
+  return call;
 }

@@ -247,6 +247,9 @@ export class HandlerRegistry implements OnModuleInit {
         breaker = this.circuitBreakers.create(cockatiel, { name: handlerType.name, options: breakerOptions, counts: matches, whileOpen: options.handler.name });
       }
       const guard = fallbackGuard({ handler: handlerType.name, fallback: options.handler.name }, matches, breaker, this.logger);
+      if (hasEnhancers(options.handler as Type<object>)) {
+        this.logger.warn(`${options.handler.name} (fallback of ${handlerType.name}) has guards, interceptors or filters of its own: they are not applied; those of ${handlerType.name} run around the pair`);
+      }
       refs.set(handlerType, guardedRef(this.rawRefOf(handlerType, wrappers), this.rawRefOf(options.handler as Type<object>, wrappers), guard));
     }
     return refs;
@@ -261,10 +264,7 @@ export class HandlerRegistry implements OnModuleInit {
   private eventHandlerRef(handlerType: Type<object>, wrappers: Map<Function, InstanceWrapper>): HandlerRef {
     const ref = this.refOf(handlerType, wrappers);
     if (!this.externalContexts || !hasEnhancers(handlerType)) return ref;
-    if (this.guarded.has(handlerType)) {
-      this.logger.warn(`${handlerType.name} has a fallback: its guards, interceptors and filters are not applied (not supported yet)`);
-      return ref;
-    }
+    // With a fallback, the handler's enhancers run around the handler and its fallback together.
     return enhancedRef(ref, this.externalContexts);
   }
 

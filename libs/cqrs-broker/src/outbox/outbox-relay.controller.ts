@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { CQRS_BROKER_TRANSPORT } from '../consumers/transport/event-transport.constants.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { OUTBOX_RELAY_PATTERN, type OutboxRelaySink } from './outbox-relay.sink.js';
 
@@ -13,7 +14,7 @@ import { OUTBOX_RELAY_PATTERN, type OutboxRelaySink } from './outbox-relay.sink.
 export class OutboxRelayController {
   constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
 
-  @EventPattern(OUTBOX_RELAY_PATTERN)
+  @EventPattern(OUTBOX_RELAY_PATTERN, CQRS_BROKER_TRANSPORT)
   register(@Payload() sink: OutboxRelaySink): void {
     sink.add(this.relay);
   }

@@ -1,4 +1,5 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { CQRS_BROKER_TRANSPORT } from '../consumers/transport/event-transport.constants.js';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { OutboxRelay } from './outbox-relay.js';
 import { loadRelayPackages } from './outbox-relay-packages.js';
@@ -19,6 +20,12 @@ import { UnsupportedOperationException } from '../errors/unsupported-operation.e
  */
 export class OutboxRelayServer extends Server implements CustomTransportStrategy {
   private relays: OutboxRelay[] = [];
+
+  constructor() {
+    super();
+    // Only this library's patterns reach it, and its pattern never lands in the handler map of Nest's own transports in a hybrid app.
+    this.setTransportId(CQRS_BROKER_TRANSPORT);
+  }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {

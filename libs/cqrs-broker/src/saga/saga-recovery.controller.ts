@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { CQRS_BROKER_TRANSPORT } from '../consumers/transport/event-transport.constants.js';
 import { SagaRecovery } from './saga-recovery.js';
 import { SAGA_RECOVERY_PATTERN, type SagaRecoverySink } from './saga-recovery.sink.js';
 
@@ -12,7 +13,7 @@ import { SAGA_RECOVERY_PATTERN, type SagaRecoverySink } from './saga-recovery.si
 export class SagaRecoveryController {
   constructor(@Inject(SagaRecovery) private readonly recovery: SagaRecovery) {}
 
-  @EventPattern(SAGA_RECOVERY_PATTERN)
+  @EventPattern(SAGA_RECOVERY_PATTERN, CQRS_BROKER_TRANSPORT)
   register(@Payload() sink: SagaRecoverySink): void {
     sink.add(this.recovery);
   }

@@ -1,4 +1,5 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { CQRS_BROKER_TRANSPORT } from '../consumers/transport/event-transport.constants.js';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ConfigurationException } from '../errors/configuration.exception.js';
 import { NO_SAGA_RECOVERY, SAGA_RECOVERY_SERVER_EMITS_NO_EVENTS } from '../errors/messages.js';
@@ -19,6 +20,12 @@ import { SAGA_RECOVERY_PATTERN, type SagaRecoverySink } from './saga-recovery.si
  */
 export class SagaRecoveryServer extends Server implements CustomTransportStrategy {
   private workers: SagaRecovery[] = [];
+
+  constructor() {
+    super();
+    // Only this library's patterns reach it, and its pattern never lands in the handler map of Nest's own transports in a hybrid app.
+    this.setTransportId(CQRS_BROKER_TRANSPORT);
+  }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
