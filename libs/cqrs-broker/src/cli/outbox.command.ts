@@ -30,7 +30,9 @@ const stats: CliCommand = {
   help: `Usage: cqrs-broker outbox stats [options]
 
 Pending, published and dead counts, and the age of the oldest pending event.
-JSON: { "pending": n, "published": n, "dead": n, "oldestPendingAgeMs": n }
+JSON: { "pending": n, "published": n, "dead": n, "oldestPendingAgeMs": n }, plus
+"replication": { "slotName", "active", "lagBytes" } when the table has a
+logical-replication relay's slot (PostgreSQL, the default slot name).
 
 ${DATABASE_HELP}
 ${COMMON_HELP}`,
@@ -44,6 +46,12 @@ ${COMMON_HELP}`,
           { count: 'published', value: result.published },
           { count: 'dead', value: result.dead },
           { count: 'oldest pending (ms)', value: result.oldestPendingAgeMs },
+          ...(result.replication
+            ? [
+                { count: `slot ${result.replication.slotName} lag (bytes)`, value: result.replication.lagBytes },
+                { count: `slot ${result.replication.slotName} streamed`, value: result.replication.active ? 'yes' : 'no' },
+              ]
+            : []),
         ],
         ['count', 'value'],
       ),

@@ -24,7 +24,9 @@ export interface OutboxGaugesOptions {
 
 /**
  * Registers, once per registry, the outbox gauges `cqrs_broker_outbox_pending`,
- * `cqrs_broker_outbox_oldest_pending_age_seconds` and `cqrs_broker_outbox_dead`,
+ * `cqrs_broker_outbox_oldest_pending_age_seconds`, `cqrs_broker_outbox_dead`
+ * and, when the outbox has a replication slot (`relay.source:
+ * 'logical-replication'`), `cqrs_broker_outbox_replication_lag_bytes{slot}`,
  * read from `outbox.backlog()` (e.g. `OutboxAdmin`) at scrape time, at most once
  * per `cacheTtlMs`. Loads `prom-client` (an optional peer).
  * @publicApi
@@ -59,4 +61,17 @@ export async function registerOutboxGauges(outbox: OutboxBacklogSource, options:
   gauge('cqrs_broker_outbox_pending', 'Outbox rows waiting to be published.', (s) => s.pending);
   gauge('cqrs_broker_outbox_oldest_pending_age_seconds', 'Age of the oldest pending outbox row, in seconds (0: none pending).', (s) => s.oldestPendingAgeMs / 1000);
   gauge('cqrs_broker_outbox_dead', 'Outbox rows that ran out of attempts (dead).', (s) => s.dead);
+  metricOnce(registry, 'cqrs_broker_outbox_replication_lag_bytes', () =>
+    new client.Gauge({
+      name: 'cqrs_broker_outbox_replication_lag_bytes',
+      help: "WAL written since the outbox replication slot's confirmed position, in bytes (logical-replication relay only).",
+      labelNames: ['slot'] as const,
+      registers: [registry],
+      async collect() {
+        const { replication } = await read();
+        this.reset();
+        if (replication) this.set({ slot: replication.slotName }, replication.lagBytes);
+      },
+    }),
+  );
 }

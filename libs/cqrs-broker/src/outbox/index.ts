@@ -17,6 +17,7 @@ export { OutboxRelay, type OutboxBatchResult, type OutboxRelayDependencies, type
 export { OutboxRelayServer } from './outbox-relay.server.js';
 export { OutboxAdmin } from './outbox-admin.js';
 export type { OutboxBacklog, OutboxStats, DeadOutboxRow } from './outbox.dialect.js';
+export type { OutboxReplicationSlot } from './outbox-replication-slot.js';
 export { createOutboxDialect } from './outbox-dialect.factory.js';
 export type { OutboxDialect, OutboxWakeupSource, OutboxChangeStream } from './outbox.dialect.js';
 export { OutboxCommitSubscriber } from './outbox-commit.subscriber.js';

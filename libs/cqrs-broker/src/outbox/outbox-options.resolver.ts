@@ -80,6 +80,6 @@ export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}, tabl
 }
 
 /** `cqrs_outbox_<table>`: a valid slot name for any table name, at most 63 characters. */
-function defaultSlotName(tableName: string): string {
+export function defaultSlotName(tableName: string): string {
   return `cqrs_outbox_${tableName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 }

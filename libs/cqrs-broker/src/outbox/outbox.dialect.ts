@@ -4,6 +4,7 @@ import { ConfigurationException } from '../errors/configuration.exception.js';
 import { OUTBOX_CDC_NEEDS_POSTGRES } from '../errors/messages.js';
 import { parseTableName, type OutboxDatabase } from './outbox-database.js';
 import type { OutboxOrdering, OutboxRelaySource } from './outbox-options.interface.js';
+import type { OutboxReplicationSlot } from './outbox-replication-slot.js';
 import { OutboxStatus } from './outbox-status.js';
 import { SqlParams } from './sql-params.js';
 
@@ -56,6 +57,8 @@ export interface OutboxBacklog {
   readonly dead: number;
   /** Age of the oldest pending row in ms (by database time); 0 when nothing is pending. */
   readonly oldestPendingAgeMs: number;
+  /** PostgreSQL, when the outbox's replication slot exists (`relay.source: 'logical-replication'`): its lag. */
+  readonly replication?: OutboxReplicationSlot;
 }
 
 /** Row counts and backlog age. @publicApi */
@@ -65,6 +68,8 @@ export interface OutboxStats {
   readonly dead: number;
   /** Age of the oldest pending row in ms (by database time); 0 when nothing is pending. */
   readonly oldestPendingAgeMs: number;
+  /** PostgreSQL, when the outbox's replication slot exists (`relay.source: 'logical-replication'`): its lag. */
+  readonly replication?: OutboxReplicationSlot;
 }
 
 /**
