@@ -9,6 +9,8 @@ import { validateEnvironment } from '../../shared/src/config/validate-environmen
 import { databaseOptions } from '../../shared/src/database-options.js';
 import { SampleMetricsModule } from '../../shared/src/metrics/sample-metrics.module.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
+import { telemetryWanted } from '../../shared/src/telemetry/start-telemetry.js';
+import { TelemetryShutdownHook } from '../../shared/src/telemetry/telemetry-shutdown.hook.js';
 import { NotificationsEnvironment } from './config/notifications.environment.js';
 import { ConsumerRef } from './health/consumer-ref.js';
 import { HealthController } from './health/health.controller.js';
@@ -39,6 +41,8 @@ export class NotificationsAppModule {
             middlewares: [LoggingMiddleware],
             naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
             metrics: { registry },
+            // Spans when main.ts started the OpenTelemetry SDK (OTEL_EXPORTER_OTLP_ENDPOINT set).
+            tracing: telemetryWanted(),
           }),
         }),
         SampleMetricsModule.forRoot(registry, { outbox: false }),
@@ -47,7 +51,7 @@ export class NotificationsAppModule {
         CqrsHealthModule,
       ],
       controllers: [HealthController],
-      providers: [ConsumerRef],
+      providers: [ConsumerRef, TelemetryShutdownHook],
     };
   }
 }

@@ -11,6 +11,8 @@ import { validateEnvironment } from '../../shared/src/config/validate-environmen
 import { AdminTokenGuard } from '../../shared/src/http/admin-token.guard.js';
 import { SampleMetricsModule } from '../../shared/src/metrics/sample-metrics.module.js';
 import { MEETING_NOTIFICATIONS_ENTITIES, MeetingNotificationsModule } from '../../shared/src/notifications/meeting-notifications.module.js';
+import { telemetryWanted } from '../../shared/src/telemetry/start-telemetry.js';
+import { TelemetryShutdownHook } from '../../shared/src/telemetry/telemetry-shutdown.hook.js';
 import { MeetingRoomsEnvironment } from './config/meeting-rooms.environment.js';
 import { databaseModule } from './config/database.config.js';
 import { outboxModule } from './config/outbox.config.js';
@@ -49,6 +51,8 @@ export class AppModule {
             wireFormat: config.get('WIRE_FORMAT', { infer: true }),
             naiveTimestampZone: config.get('NAIVE_TIMESTAMP_ZONE', { infer: true }),
             metrics: { registry },
+            // Spans when main.ts started the OpenTelemetry SDK (OTEL_EXPORTER_OTLP_ENDPOINT set).
+            tracing: telemetryWanted(),
           }),
         }),
         SampleMetricsModule.forRoot(registry, { outbox: true }),
@@ -64,6 +68,7 @@ export class AppModule {
         ConditionalModule.registerWhen(MeetingNotificationsModule, (env) => isInMemoryBroker(env.BROKER_URL)),
       ],
       controllers: [HealthController],
+      providers: [TelemetryShutdownHook],
     };
   }
 }

@@ -4,6 +4,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CqrsBrokerModule } from 'nestjs-cqrs-broker';
 import { createMessageBroker } from '../../../shared/src/broker.factory.js';
 import { validateEnvironment } from '../../../shared/src/config/validate-environment.js';
+import { telemetryWanted } from '../../../shared/src/telemetry/start-telemetry.js';
+import { TelemetryShutdownHook } from '../../../shared/src/telemetry/telemetry-shutdown.hook.js';
 import { MeetingRoomsEnvironment } from '../config/meeting-rooms.environment.js';
 import { databaseModule } from '../config/database.config.js';
 import { outboxModule } from '../config/outbox.config.js';
@@ -24,10 +26,13 @@ export class RelayModule {
           useFactory: (config: ConfigService<MeetingRoomsEnvironment, true>) => ({
             broker: createMessageBroker(config.get('BROKER_URL', { infer: true }), { amqpTopology: config.get('AMQP_TOPOLOGY', { infer: true }) }),
             wireFormat: config.get('WIRE_FORMAT', { infer: true }),
+            // The relay's publish spans when relay.main.ts started the OpenTelemetry SDK.
+            tracing: telemetryWanted(),
           }),
         }),
         outboxModule({ relayServer: true }),
       ],
+      providers: [TelemetryShutdownHook],
     };
   }
 }

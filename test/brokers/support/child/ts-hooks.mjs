@@ -12,6 +12,10 @@ const aliases = {
   'nestjs-cqrs-broker/inbox': 'libs/cqrs-broker/src/inbox/index.ts',
   'nestjs-cqrs-broker/kafka': 'libs/cqrs-broker/src/brokers/kafka/index.ts',
   'nestjs-cqrs-broker/amqp': 'libs/cqrs-broker/src/brokers/amqp/index.ts',
+  'nestjs-cqrs-broker/testing': 'libs/cqrs-broker/src/testing/index.ts',
+  'nestjs-cqrs-broker/saga': 'libs/cqrs-broker/src/saga/index.ts',
+  'nestjs-cqrs-broker/health': 'libs/cqrs-broker/src/health/index.ts',
+  'nestjs-cqrs-broker/admin': 'libs/cqrs-broker/src/admin/index.ts',
 };
 const compilerOptions = {
   module: ts.ModuleKind.ESNext,
