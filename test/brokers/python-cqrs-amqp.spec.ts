@@ -25,7 +25,7 @@ import { Probe, startConsumer } from './support/test-events.js';
 
 /** The exchange_name the python services are configured with (python-cqrs has no default). */
 const PYTHON_EXCHANGE = 'python_events';
-const SAMPLE_ENV = ['PORT', 'DATABASE_URL', 'BROKER_URL', 'CONSUMER_GROUP', 'AMQP_TOPOLOGY', 'NAIVE_TIMESTAMP_ZONE', 'WIRE_FORMAT', 'RUN_RELAY', 'LOG_LEVEL'];
+const SAMPLE_ENV = ['PORT', 'DATABASE_URL', 'BROKER_URL', 'CONSUMER_GROUP', 'AMQP_TOPOLOGY', 'NAIVE_TIMESTAMP_ZONE', 'WIRE_FORMAT', 'RUN_RELAY', 'LOG_LEVEL', 'UNKNOWN_EVENTS'];
 const savedEnv = Object.fromEntries(SAMPLE_ENV.map((name) => [name, process.env[name]]));
 const restoreEnv = () => {
   for (const [name, value] of Object.entries(savedEnv)) value === undefined ? delete process.env[name] : (process.env[name] = value);
@@ -107,6 +107,22 @@ describe('a python-cqrs publisher on RabbitMQ → the meeting-notifications samp
     } finally {
       await connection.close();
     }
+  });
+
+  it('with UNKNOWN_EVENTS=dead-letter, dead-letters an event it has no class for, with its reason, and handles the next message', async () => {
+    await app.close();
+    process.env.UNKNOWN_EVENTS = 'dead-letter';
+    await start();
+    const foreign = Buffer.from(
+      JSON.stringify({ event_id: crypto.randomUUID(), event_timestamp: '2026-11-29T21:52:00.000001', event_name: 'meeting_moved', topic: KINDS.notification.topic, payload: { meetingId: 'm-2' } }),
+    );
+    const next = fixtureMessage('python-cqrs-4.10.3.pydantic', 'notification');
+    await publishLikePythonCqrs(PYTHON_EXCHANGE, [{ queue: KINDS.notification.topic, body: foreign }, { queue: next.topic, body: next.body }], vhost.url);
+
+    await eventually(async () => (await notifications()).some((n) => n.eventId === next.eventId), 'the message after the unknown one is a notification');
+    const [deadLetter] = await readQueue(`${group}.dlq`, 1, vhost.url);
+    expect(deadLetter.content.equals(foreign)).toBe(true);
+    expect(header(deadLetter, 'x-dead-letter-reason')).toBe(`Malformed event: unknown event name "meeting_moved" on topic "${KINDS.notification.topic}"`);
   });
 });
 

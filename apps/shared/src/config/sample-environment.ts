@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { UNKNOWN_EVENT_POLICIES, type UnknownEventPolicy } from 'nestjs-cqrs-broker';
 import { AMQP_TOPOLOGIES, type AmqpTopology } from 'nestjs-cqrs-broker/amqp';
 import { IsBrokerUrl, IsDatabaseUrl } from './url.validators.js';
 
@@ -28,6 +29,10 @@ export class SampleEnvironment {
   @IsString()
   @IsNotEmpty()
   NAIVE_TIMESTAMP_ZONE = 'UTC';
+
+  /** What the notifications consumer does with an event name it has no handler for: `skip` (acknowledge, log once per name) or `dead-letter` (docs/python-cqrs.md). */
+  @IsIn(UNKNOWN_EVENT_POLICIES)
+  UNKNOWN_EVENTS: UnknownEventPolicy = 'skip';
 
   /** `log`: log, warn and error; `debug` adds debug and verbose (one line per handled request); `silent` turns Nest's logger off (the e2e tests use it). */
   @IsIn(['debug', 'log', 'silent'])

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventConsumerModule } from 'nestjs-cqrs-broker';
 import { InboxAttemptStore, InboxModule, createInboxAttemptsEntity, createInboxEntity } from 'nestjs-cqrs-broker/inbox';
 import { DataSource } from 'typeorm';
+import type { SampleEnvironment } from '../config/sample-environment.js';
 import { CrashHook } from './crash-hook.js';
 import { DeliveryLog } from './delivery-log.js';
 import { MeetingRoomClosedHandler } from './meeting-room-closed.handler.js';
@@ -32,8 +34,12 @@ export const MEETING_NOTIFICATIONS_ENTITIES = [Notification, createInboxEntity()
     InboxModule.forRoot({}),
     // Attempts are counted in the database: a message that crashes the consumer every time still ends in the dead letter.
     EventConsumerModule.forRootAsync({
-      inject: [DataSource],
-      useFactory: (dataSource: DataSource) => ({ name: MEETING_NOTIFICATIONS_CONSUMER, attempts: new InboxAttemptStore(dataSource) }),
+      inject: [DataSource, ConfigService],
+      useFactory: (dataSource: DataSource, config: ConfigService<SampleEnvironment, true>) => ({
+        name: MEETING_NOTIFICATIONS_CONSUMER,
+        attempts: new InboxAttemptStore(dataSource),
+        unknownEvents: config.get('UNKNOWN_EVENTS', { infer: true }),
+      }),
     }),
   ],
   controllers: [NotificationsController],
