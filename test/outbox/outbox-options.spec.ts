@@ -29,6 +29,7 @@ describe('outbox options', () => {
     expect(build({ retry: { maxAttempts: 0 } })).toThrow(/relay\.retry\.maxAttempts/);
     expect(build({ retry: { factor: 0.5 } })).toThrow(/relay\.retry\.factor/);
     expect(build({ ordering: 'random' })).toThrow(/relay\.ordering/);
+    expect(build({ claim: 'locks' })).toThrow(/relay\.claim must be 'lease' or 'lock', got "?locks/);
   });
 });
 
@@ -55,6 +56,16 @@ describe.each(databases)('OutboxModule options on $name', (db) => {
     await expect(start({}, { codec: 'lz4' })).rejects.toThrow(/codec "lz4"/);
     await expect(start({}, { tableName: 'bad-name' })).rejects.toThrow(/bad-name/);
   });
+
+  // SQLite only (registered only there): it has no row locks.
+  if (db.name === 'sqlite')
+    it("relay.claim 'lock' fails the app at startup, naming the fix", async () => {
+      const app = NestFactory.createApplicationContext(
+        appModule([CqrsBrokerModule.forRoot({}), OutboxModule.forRoot({ dataSource: outbox.dataSource, tableName: table, relay: { claim: 'lock' } })]),
+        { logger: false, abortOnError: false },
+      );
+      await expect(app).rejects.toThrow(/relay\.claim 'lock' .* this outbox is on sqlite.*use relay\.claim 'lease'/);
+    });
 
   it("without dataSource the outbox uses the app's DataSource provider, as the inbox does", async () => {
     @Module({ providers: [{ provide: DataSource, useValue: outbox.dataSource }], exports: [DataSource] })

@@ -1,5 +1,6 @@
-import { backoffDelay, InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
-import { createOutboxDialect } from 'nestjs-cqrs-broker/outbox';
+import { backoffDelay, ConfigurationException, InMemoryMessageBroker, type BrokerMessage, type MessageBroker } from 'nestjs-cqrs-broker';
+import { createOutboxDialect, OutboxRelay, OutboxWakeup } from 'nestjs-cqrs-broker/outbox';
+import type { LockingOutboxDialect } from '../../libs/cqrs-broker/src/outbox/locking-outbox.dialect.js';
 import { connect, databases, dropTable, uniqueTable } from './databases.js';
 import { booked, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
 
@@ -240,3 +241,209 @@ describe.each(databases)('outbox relay on $name', (db) => {
     expect(await outbox.admin.purgePublished()).toBe(5);
   });
 });
+
+/** The databases with row locks: `relay.claim: 'lock'` runs there. */
+const lockDatabases = databases.filter((db) => db.name !== 'sqlite');
+
+describe.each(lockDatabases)("outbox relay with claim: 'lock' on $name", (db) => {
+  const table = uniqueTable('lock');
+  let outbox: TestOutbox;
+  const q = () => outbox.dataSource.driver.escape(table);
+  const lock = { claim: 'lock' as const };
+
+  beforeAll(async () => {
+    outbox = await openOutbox(db, table, { synchronize: true });
+  });
+  afterAll(async () => {
+    await dropTable(outbox.dataSource, table);
+    await outbox.close();
+  });
+  beforeEach(async () => {
+    await outbox.dataSource.query(`DELETE FROM ${q()}`);
+  });
+
+  const addEvents = async (count: number, key?: string) => {
+    const events = Array.from({ length: count }, (_, i) => booked(i, key));
+    await outbox.transaction.run(async (tx) => tx.add(...events));
+    return events.map((e) => e.eventId);
+  };
+
+  /** An outbox on the table whose pool holds one connection, and that connection's id on the server. */
+  const singleConnection = async () => {
+    const dataSource = await connect(db, [], { poolSize: 1, ...(db.name === 'mariadb' ? { extra: { connectionLimit: 1 } } : {}) } as object);
+    const [{ id }] = await dataSource.query(db.name === 'postgres' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id');
+    return { dataSource, connectionId: Number(id), dialect: createOutboxDialect(dataSource, table) };
+  };
+  const killConnection = (id: number) => outbox.dataSource.query(db.name === 'postgres' ? `SELECT pg_terminate_backend(${id})` : `KILL ${id}`);
+
+  it('publishes every row once, in id order, and marks it published with one UPDATE: the claim writes nothing', async () => {
+    const ids = await addEvents(7, 'room-1');
+    const gated = new GatedBroker();
+    const relay = outbox.relay(gated, { ...lock, batchSize: 4 });
+    const first = relay.publishBatch();
+    await eventually(() => gated.publishing, 'the relay is publishing its first batch');
+    // While the batch is out, its rows are untouched (pending, no lease) and locked: no lease claim takes them.
+    expect((await outbox.rows()).map((r) => [r.status, r.locked_by, r.attempts])).toEqual(ids.map(() => ['pending', null, 0]));
+    const leased = await createOutboxDialect(outbox.dataSource, table).claim('lease-relay', 100, 30_000, 'none');
+    expect(leased.map((r) => r.eventId)).toEqual(ids.slice(4));
+    await createOutboxDialect(outbox.dataSource, table).release(leased.map((r) => r.id), 'lease-relay');
+    gated.open();
+    expect(await first).toMatchObject({ claimed: 4, published: 4 });
+    expect(await relay.drain()).toBe(3);
+    expect(idsOf(gated.received)).toEqual(ids);
+    expect((await outbox.rows()).every((r) => r.status === 'published' && r.locked_by === null)).toBe(true);
+    expect(await relay.drain()).toBe(0);
+  });
+
+  it("a relay whose connection is killed mid-batch: the database frees its rows at once and another relay publishes them, no lease to wait for", async () => {
+    const ids = await addEvents(5);
+    const dying = await singleConnection();
+    try {
+      const hung = new GatedBroker();
+      const relay = new OutboxRelay({ dialect: dying.dialect, broker: hung, wakeup: new OutboxWakeup(), listen: false, options: { ...lock, leaseMs: 600_000 } });
+      const abandoned = relay.publishBatch().catch((error: Error) => error);
+      await eventually(() => hung.publishing, 'the dying relay is publishing');
+
+      const { broker, received } = recordingBroker();
+      const survivor = outbox.relay(broker, { ...lock, leaseMs: 600_000 });
+      // While its transaction lives, nobody else takes the rows.
+      expect((await survivor.publishBatch()).claimed).toBe(0);
+      await killConnection(dying.connectionId);
+      await eventually(async () => (await survivor.publishBatch()).published > 0, 'the survivor published the rows of the killed connection', 5_000);
+      await broker.drain();
+      expect(idsOf(received)).toEqual(ids);
+      expect((await outbox.rows()).map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['published', 0]));
+      // The dying relay's publish returns later: recording it fails (at least once: the broker got the batch twice).
+      hung.open();
+      expect(await abandoned).toBeInstanceOf(Error);
+      expect((await outbox.rows()).every((r) => r.status === 'published')).toBe(true);
+    } finally {
+      await dying.dataSource.destroy().catch(() => undefined);
+    }
+  });
+
+  // PostgreSQL only (registered only there): MariaDB has no transaction-scoped idle timeout.
+  if (db.name === 'postgres')
+    it('a batch whose relay went silent (no outcome, connection open) is ended by the database after 2 × leaseMs + 5 s', async () => {
+      const ids = await addEvents(2);
+      const dialect = createOutboxDialect(outbox.dataSource, table) as LockingOutboxDialect;
+      const silent = await dialect.claimLocked(10, 'per-key', 100, undefined);
+      expect(silent.rows.map((r) => r.eventId)).toEqual(ids);
+      const { broker, received } = recordingBroker();
+      const survivor = outbox.relay(broker, lock);
+      expect((await survivor.publishBatch()).claimed).toBe(0);
+      const started = Date.now();
+      await eventually(async () => (await survivor.publishBatch()).published === 2, 'the database ended the silent transaction', 15_000);
+      expect(Date.now() - started).toBeGreaterThan(4_000);
+      await broker.drain();
+      expect(idsOf(received)).toEqual(ids);
+      await expect(silent.markPublished(silent.rows.map((r) => r.id))).rejects.toThrow();
+    });
+
+  it('a failed publish counts the attempt and waits out the backoff; after maxAttempts the row is dead; replay publishes it', async () => {
+    await addEvents(2);
+    const down = new DownBroker();
+    const failing = outbox.relay(down, { ...lock, retry: { initialDelayMs: 60_000, maxAttempts: 5 } });
+    expect(await failing.publishBatch()).toMatchObject({ claimed: 2, failed: 2 });
+    expect((await outbox.rows()).map((r) => [r.status, r.attempts, r.locked_by, r.last_error])).toEqual([
+      ['pending', 1, null, 'broker unreachable'],
+      ['pending', 1, null, 'broker unreachable'],
+    ]);
+    const { broker, received } = recordingBroker();
+    expect((await outbox.relay(broker, lock).publishBatch()).claimed).toBe(0);
+
+    await outbox.dataSource.query(`DELETE FROM ${q()}`);
+    const [a, b] = await addEvents(2);
+    const dying = outbox.relay(down, { ...lock, retry: { initialDelayMs: 0, maxAttempts: 3 } });
+    for (let i = 0; i < 3; i++) expect((await dying.publishBatch()).failed).toBe(2);
+    expect(await dying.publishBatch()).toMatchObject({ claimed: 0 });
+    expect((await outbox.rows()).map((r) => [r.status, r.attempts, r.last_error])).toEqual([
+      ['dead', 3, 'broker unreachable'],
+      ['dead', 3, 'broker unreachable'],
+    ]);
+    expect(await outbox.admin.replay(a)).toBe(true);
+    expect(await outbox.relay(broker, lock).drain()).toBe(1);
+    expect(await outbox.admin.replayAllDead()).toBe(1);
+    expect(await outbox.relay(broker, lock).drain()).toBe(1);
+    await broker.drain();
+    expect(idsOf(received)).toEqual([a, b]);
+    expect(await outbox.admin.stats()).toMatchObject({ pending: 0, dead: 0, published: 2 });
+  });
+
+  it('a publish that outlasts leaseMs counts as a failed attempt and commits, so the transaction never stays open longer', async () => {
+    const ids = await addEvents(3);
+    const hung = new GatedBroker();
+    const relay = outbox.relay(hung, { ...lock, leaseMs: 300, retry: { initialDelayMs: 60_000 } });
+    expect(await relay.publishBatch()).toMatchObject({ claimed: 3, failed: 3 });
+    const rows = await outbox.rows();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['pending', 1]));
+    expect(rows[0].last_error).toContain('leaseMs (300 ms)');
+    hung.open();
+  });
+
+  it('an unreadable row goes dead in the same transaction; the rest of its batch is published', async () => {
+    const ids = await addEvents(3);
+    await outbox.dataSource.query(`UPDATE ${q()} SET codec = 'snappy' WHERE event_id = '${ids[1]}'`);
+    const { broker, received } = recordingBroker();
+    expect(await outbox.relay(broker, lock).publishBatch()).toMatchObject({ claimed: 3, published: 2, unreadable: 1 });
+    await broker.drain();
+    expect(idsOf(received)).toEqual([ids[0], ids[2]]);
+    expect((await outbox.rows()).map((r) => r.status)).toEqual(['published', 'dead', 'published']);
+  });
+
+  it('stopping mid-batch finishes the batch in flight and commits it', async () => {
+    const ids = await addEvents(3);
+    const slow = new GatedBroker();
+    const relay = outbox.relay(slow, { ...lock, shutdownTimeoutMs: 60_000 });
+    relay.start();
+    await eventually(() => slow.publishing, 'the relay is publishing');
+    const stopped = relay.stop();
+    slow.open();
+    await stopped;
+    expect(idsOf(slow.received)).toEqual(ids);
+    expect((await outbox.rows()).map((r) => [r.status, r.locked_by])).toEqual(ids.map(() => ['published', null]));
+    expect(relay.running).toBe(false);
+  });
+
+  it('stopping while the broker hangs rolls the batch back, so another relay publishes the rows at once', async () => {
+    const ids = await addEvents(3);
+    const hung = new GatedBroker();
+    const relay = outbox.relay(hung, { ...lock, leaseMs: 600_000, shutdownTimeoutMs: 100 });
+    relay.start();
+    await eventually(() => hung.publishing, 'the relay is publishing');
+    await relay.stop();
+    expect((await outbox.rows()).map((r) => [r.status, r.locked_by, r.attempts])).toEqual(ids.map(() => ['pending', null, 0]));
+    const { broker, received } = recordingBroker();
+    expect(await outbox.relay(broker, lock).drain()).toBe(3);
+    await broker.drain();
+    expect(idsOf(received)).toEqual(ids);
+  });
+
+  it('the loop drains a backlog of 2,000 rows in pipelined batches, each published once', async () => {
+    const events = Array.from({ length: 2_000 }, (_, i) => booked(i, `room-${i % 7}`));
+    await outbox.transaction.run(async (tx) => tx.add(...events));
+    const { broker, received } = recordingBroker();
+    const relay = outbox.relay(broker, { ...lock, batchSize: 100, pollIntervalMs: 10 });
+    relay.start();
+    await eventually(async () => (await outbox.admin.stats()).published === 2_000, 'the backlog is drained', 30_000);
+    await relay.stop();
+    await broker.drain();
+    expect(idsOf(received)).toEqual(events.map((e) => e.eventId));
+  });
+});
+
+// SQLite has no row locks (registered only there).
+if (databases.some((db) => db.name === 'sqlite'))
+  describe("claim: 'lock' on sqlite", () => {
+    it('is refused when the relay is built, with a ConfigurationException naming the fix', async () => {
+      const table = uniqueTable('lockq');
+      const outbox = await openOutbox(databases.find((db) => db.name === 'sqlite')!, table, { synchronize: true });
+      try {
+        expect(() => outbox.relay(new InMemoryMessageBroker(), { claim: 'lock' })).toThrow(ConfigurationException);
+        expect(() => outbox.relay(new InMemoryMessageBroker(), { claim: 'lock' })).toThrow(/use relay\.claim 'lease'/);
+      } finally {
+        await dropTable(outbox.dataSource, table);
+        await outbox.close();
+      }
+    });
+  });

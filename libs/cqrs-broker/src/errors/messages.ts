@@ -113,6 +113,8 @@ export const NO_OUTBOX_RELAY = 'OutboxRelayServer found no outbox relay: import 
 export const RELAY_SERVER_EMITS_NO_EVENTS = 'OutboxRelayServer emits no events';
 export const OUTBOX_CDC_NEEDS_POSTGRES = (database: string) =>
   `relay.source 'logical-replication' reads PostgreSQL's write-ahead log; this outbox is on ${database}: use relay.source 'table'.`;
+export const OUTBOX_LOCK_CLAIM_UNSUPPORTED = (database: string) =>
+  `relay.claim 'lock' holds row locks (SELECT … FOR UPDATE SKIP LOCKED) in a transaction of its own while it publishes; this outbox is on ${database}, which has no row locks: use relay.claim 'lease' (the default), or PostgreSQL, MariaDB or MySQL.`;
 export const OUTBOX_CDC_WAL_LEVEL = (walLevel: string) =>
   `relay.source 'logical-replication' needs wal_level = logical, and this PostgreSQL has wal_level = ${walLevel}: ` +
   'run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL (docs/outbox.md, "Logical replication"), or use relay.source \'table\'.';

@@ -1,6 +1,6 @@
 export { OutboxModule } from './outbox.module.js';
 export { OUTBOX_OPTIONS } from './outbox.module-definition.js';
-export type { OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
+export type { OutboxClaimMode, OutboxModuleOptions, OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
 export { OUTBOX_DEFAULTS } from './outbox-defaults.js';
 export type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 export type { ResolvedOutboxOptions, ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';

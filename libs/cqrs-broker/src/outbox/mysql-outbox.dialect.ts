@@ -1,16 +1,20 @@
 import type { QueryRunner } from 'typeorm';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
-import { OutboxDialect, type ClaimedOutboxRow } from './outbox.dialect.js';
+import { LockingOutboxDialect } from './locking-outbox.dialect.js';
+import { OutboxLockedBatch } from './outbox-locked-batch.js';
+import { type ClaimedOutboxRow } from './outbox.dialect.js';
+import { MysqlOutboxLockTransaction } from './mysql-outbox.lock-transaction.js';
 import { SqlParams } from './sql-params.js';
 
 /**
  * MySQL 8 / MariaDB 10.6+: the claim is a short READ COMMITTED transaction,
  * `SELECT … FOR UPDATE SKIP LOCKED` then an `UPDATE` of the lease (MariaDB
  * has no `UPDATE … RETURNING`). READ COMMITTED takes no gap locks, so a
- * claim never blocks the app's inserts.
+ * claim never blocks the app's inserts. With `relay.claim: 'lock'` the same
+ * transaction, without the UPDATE, stays open across the publish.
  */
-export class MysqlOutboxDialect extends OutboxDialect {
+export class MysqlOutboxDialect extends LockingOutboxDialect {
   readonly database = 'mysql' as const;
 
   protected quote(identifier: string): string {
@@ -38,14 +42,7 @@ export class MysqlOutboxDialect extends OutboxDialect {
     try {
       await runner.startTransaction('READ COMMITTED');
       try {
-        const perKey = ordering === 'per-key';
-        const select = this.params();
-        const after = this.after(select, afterId);
-        let rows: any[] = await runner.query(
-          `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''}${after} ORDER BY id LIMIT ${select.add(limit)} FOR UPDATE SKIP LOCKED`,
-          select.values,
-        );
-        if (perKey && rows.some((r) => r.event_key !== null)) rows = await this.withoutHeldBack(runner, rows);
+        const rows = await this.lockDue(runner, limit, ordering, afterId);
         if (rows.length) {
           const p = this.params();
           const lease = `locked_by = ${p.add(relayId)}, locked_until = ${this.nowPlus(p, leaseMs)}`;
@@ -60,6 +57,38 @@ export class MysqlOutboxDialect extends OutboxDialect {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * `relay.claim: 'lock'`: the lease claim's transaction without the lease
+   * UPDATE, left open while the batch is published. (MariaDB has no
+   * transaction-scoped idle timeout: a relay cut off from the server keeps
+   * its rows until the server drops the connection, see `wait_timeout`.)
+   */
+  override async claimLocked(limit: number, ordering: OutboxOrdering, _holdMs: number, afterId?: string): Promise<OutboxLockedBatch> {
+    const runner = this.dataSource.createQueryRunner();
+    const transaction = new MysqlOutboxLockTransaction(runner);
+    try {
+      await runner.startTransaction('READ COMMITTED');
+      const rows = await this.lockDue(runner, limit, ordering, afterId);
+      if (!rows.length) await transaction.rollback();
+      return new OutboxLockedBatch(this, transaction, this.toClaimed(rows));
+    } catch (error) {
+      await transaction.rollback();
+      throw error;
+    }
+  }
+
+  /** Locks up to `limit` due rows `FOR UPDATE SKIP LOCKED`, in the runner's transaction; with `per-key`, drops those the rule holds back. */
+  private async lockDue(runner: QueryRunner, limit: number, ordering: OutboxOrdering, afterId?: string): Promise<any[]> {
+    const perKey = ordering === 'per-key';
+    const select = this.params();
+    const after = this.after(select, afterId);
+    const rows: any[] = await runner.query(
+      `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''}${after} ORDER BY id LIMIT ${select.add(limit)} FOR UPDATE SKIP LOCKED`,
+      select.values,
+    );
+    return perKey && rows.some((r) => r.event_key !== null) ? this.withoutHeldBack(runner, rows) : rows;
   }
 
   /** Drops the locked candidates an older pending row of their key stays outside of (their locks go at commit). */

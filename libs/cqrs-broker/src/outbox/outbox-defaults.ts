@@ -1,7 +1,7 @@
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { OutboxHandlerEventsPolicy } from './handler-events-route.js';
 import type { OutboxCodec } from './outbox-codec.js';
-import type { OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
+import type { OutboxClaimMode, OutboxOrdering, OutboxRelayOptions, OutboxRelaySource } from './outbox-options.interface.js';
 
 /**
  * The values of every outbox default, in one place; what each one means and
@@ -19,6 +19,7 @@ export const OUTBOX_DEFAULTS = Object.freeze({
     batchSize: 100,
     pollIntervalMs: 1_000,
     leaseMs: 30_000,
+    claim: 'lease' as OutboxClaimMode,
     retry: Object.freeze({ maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 300_000, factor: 2, jitter: 'full' } satisfies RetryPolicy),
     retentionMs: 7 * 24 * 60 * 60 * 1_000,
     purgeIntervalMs: 60_000,

@@ -28,6 +28,21 @@ export type OutboxOrdering = 'per-key' | 'none';
 export type OutboxRelaySource = 'table' | 'logical-replication';
 
 /**
+ * How the table relay holds a batch while it publishes it. `lease`: the
+ * claim writes `locked_by` / `locked_until` and commits, the batch is
+ * published, then a second UPDATE marks it published (two row versions and
+ * two statements per batch; every database). `lock` (PostgreSQL, MariaDB,
+ * MySQL): a transaction on a connection of its own selects the batch `FOR
+ * UPDATE SKIP LOCKED`, keeps the row locks while the broker publishes it,
+ * then one UPDATE marks it published and commits: one row version per event,
+ * and a relay that dies frees its rows at once (its connection closes) rather
+ * than when a lease runs out. It holds a pooled connection and an open
+ * transaction per batch in flight (up to three while draining).
+ * @publicApi
+ */
+export type OutboxClaimMode = 'lease' | 'lock';
+
+/**
  * Tuning of the relay. Every field is optional; the values of the defaults
  * live in {@link OUTBOX_DEFAULTS}.
  * @publicApi
@@ -55,9 +70,20 @@ export interface OutboxRelayOptions {
    * mid-batch gives its rows back when the lease runs out, so this bounds the
    * delay before they are retried. Keep it well above a slow publish: a lease
    * that expires during a publish lets a second relay publish the rows again.
+   * With `claim: 'lock'` there is no lease: a publish that has not settled
+   * after `leaseMs` counts as failed (its rows are rescheduled by `retry` and
+   * the transaction commits), and on PostgreSQL the database itself ends a
+   * batch's transaction left idle for 2 × `leaseMs` + 5 s (a relay cut off
+   * from it), so its rows are freed.
    * @default 30000
    */
   leaseMs?: number;
+  /**
+   * How a batch is held while it is published; see {@link OutboxClaimMode}.
+   * `lock` is refused at startup on SQLite (`ConfigurationException`).
+   * @default 'lease'
+   */
+  claim?: OutboxClaimMode;
   /**
    * Failed publishes: after `maxAttempts` a row becomes `dead`; between
    * attempts it waits `initialDelayMs`·`factor`^(n−1), capped at `maxDelayMs`,

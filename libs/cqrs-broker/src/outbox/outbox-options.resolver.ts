@@ -71,6 +71,7 @@ export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}, tabl
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new InvalidOptionException(`relay.${key}`, 'zero or more', resolved[key]);
   }
   if (resolved.ordering !== 'per-key' && resolved.ordering !== 'none') throw new InvalidOptionException('relay.ordering', "'per-key' or 'none'", resolved.ordering);
+  if (resolved.claim !== 'lease' && resolved.claim !== 'lock') throw new InvalidOptionException('relay.claim', "'lease' or 'lock'", resolved.claim);
   if (resolved.source !== 'table' && resolved.source !== 'logical-replication') {
     throw new InvalidOptionException('relay.source', "'table' or 'logical-replication'", resolved.source);
   }

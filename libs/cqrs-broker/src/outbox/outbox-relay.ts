@@ -1,8 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { BrokerMessage } from '../brokers/broker-message.js';
 import type { MessageBroker } from '../brokers/message-broker.interface.js';
+import { ConfigurationException } from '../errors/configuration.exception.js';
+import { OUTBOX_LOCK_CLAIM_UNSUPPORTED } from '../errors/messages.js';
 import { backoffDelay } from '../retry/backoff.js';
 import { sleep } from '../retry/sleep.js';
+import { withTimeout } from '../retry/with-timeout.js';
+import { LockingOutboxDialect } from './locking-outbox.dialect.js';
+import type { OutboxClaimedBatch } from './outbox-claimed-batch.js';
+import { OutboxLeasedBatch } from './outbox-leased-batch.js';
 import { decodeBody } from './outbox-codec.js';
 import type { OutboxRelayOptions } from './outbox-options.interface.js';
 import { resolveOutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-options.resolver.js';
@@ -60,7 +66,10 @@ export interface OutboxRelayDependencies {
  * `broker.publish` call, and marks it published in one statement. A failed
  * publish reschedules the batch by the `retry` backoff, and rows go `dead`
  * after `retry.maxAttempts`. Rows of a relay that died are claimed again
- * once their lease (`leaseMs`) runs out. With `ordering: 'per-key'` (the
+ * once their lease (`leaseMs`) runs out. With `claim: 'lock'` (PostgreSQL,
+ * MariaDB/MySQL) the claim writes nothing: a transaction of the batch's own
+ * keeps the rows locked across the publish and commits the outcome, so a
+ * relay that dies frees its rows at once. With `ordering: 'per-key'` (the
  * default) a claim skips a row while an older row with its key is pending
  * outside the claim, so each key's events are published in id order.
  *
@@ -90,7 +99,8 @@ export class OutboxRelay {
   private abort?: AbortController;
   private purgeTimer?: ReturnType<typeof setInterval>;
   private purging?: Promise<number>;
-  private inFlight?: readonly ClaimedOutboxRow[];
+  /** The batch being published (for `stop` to give back when the publish outlasts the shutdown timeout). */
+  private inFlight?: OutboxClaimedBatch;
   /** Id of the last row of the loop's last full claim: the next claim starts after it. */
   private cursor?: string;
   /** When the loop last claimed from the start of the table (performance.now()). */
@@ -112,6 +122,7 @@ export class OutboxRelay {
     this.jobs = dependencies.jobs;
     this.tracing = dependencies.tracing ?? null;
     this.options = resolveOutboxRelayOptions(dependencies.options, dependencies.dialect.tableName);
+    if (this.options.claim === 'lock' && !(this.dialect instanceof LockingOutboxDialect)) throw new ConfigurationException(OUTBOX_LOCK_CLAIM_UNSUPPORTED(this.dialect.database));
     // A change-capture relay is pushed its events by the stream; its table loop only retries, it needs no LISTEN.
     if (dependencies.listen !== false && this.options.source === 'table') this.remoteCommits = this.dialect.createWakeupSource(() => this.wakeup.notify(), this.logger);
   }
@@ -169,8 +180,9 @@ export class OutboxRelay {
 
   /**
    * Stops claiming, waits for the batch in flight to be published and marked
-   * (up to `shutdownTimeoutMs`), then releases what it still holds, so no row
-   * stays leased to a relay that is gone.
+   * (up to `shutdownTimeoutMs`), then releases what it still holds (lease:
+   * clears it; lock: rolls its transaction back), so no row stays held by a
+   * relay that is gone.
    */
   async stop(): Promise<void> {
     await this.starting?.catch(() => undefined);
@@ -194,8 +206,8 @@ export class OutboxRelay {
     const finished = await Promise.race([loop.then(() => true), sleep(this.options.shutdownTimeoutMs, timeout.signal).then(() => false)]);
     timeout.abort();
     const held = this.inFlight;
-    if (!finished && held?.length) {
-      const released = await this.dialect.release(held.map((r) => r.id), this.relayId).catch(() => 0);
+    if (!finished && held?.rows.length) {
+      const released = await held.release().catch(() => 0);
       this.logger.warn(`Outbox relay ${this.relayId} stopped before its publish finished: released ${released} rows for another relay`);
     }
     await this.remoteCommits?.stop();
@@ -214,19 +226,19 @@ export class OutboxRelay {
    * claim skips the keys still in flight: they come in a later claim.)
    */
   private async run(signal: AbortSignal): Promise<void> {
-    let prefetched: Promise<{ rows: ClaimedOutboxRow[]; more: boolean }> | undefined;
+    let prefetched: Promise<{ batch: OutboxClaimedBatch; more: boolean }> | undefined;
     while (!signal.aborted) {
       let full = false;
       try {
         await this.remoteCommits?.start();
         const claim = prefetched ?? this.claimNext();
         prefetched = undefined;
-        const { rows, more } = await claim;
+        const { batch, more } = await claim;
         full = more;
         if (full) prefetched = this.claimNext();
         // Keep an unobserved rejection of the prefetch from crashing the process; it is rethrown where awaited.
         prefetched?.catch(() => undefined);
-        if (rows.length) await this.publishRows(rows, false);
+        if (batch.rows.length) await this.publishRows(batch, false);
       } catch (error) {
         this.logger.error(`Outbox relay ${this.relayId} failed a round: ${(error as Error)?.message ?? error}`);
       }
@@ -235,12 +247,18 @@ export class OutboxRelay {
     }
     await this.marking;
     // Stopping: give a claimed but unpublished batch back at once rather than when its lease runs out.
-    const unpublished = (await prefetched?.catch(() => undefined))?.rows;
-    if (unpublished?.length) await this.dialect.release(unpublished.map((r) => r.id), this.relayId).catch(() => 0);
+    const unpublished = (await prefetched?.catch(() => undefined))?.batch;
+    if (unpublished?.rows.length) await unpublished.release().catch(() => 0);
   }
 
-  private claim(): Promise<ClaimedOutboxRow[]> {
-    return this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs, this.options.ordering);
+  /**
+   * Claims a batch as `claim` says: leased (the lease committed) or locked
+   * (its transaction open until the outcome is recorded).
+   */
+  private async claim(afterId?: string): Promise<OutboxClaimedBatch> {
+    const { batchSize, leaseMs, ordering } = this.options;
+    if (this.options.claim === 'lock') return (this.dialect as LockingOutboxDialect).claimLocked(batchSize, ordering, leaseMs, afterId);
+    return new OutboxLeasedBatch(this.dialect, this.relayId, await this.dialect.claim(this.relayId, batchSize, leaseMs, ordering, afterId));
   }
 
   /**
@@ -253,22 +271,23 @@ export class OutboxRelay {
    * every 10 poll intervals while the backlog lasts (a claim from the start
    * is the expensive one). `more`: claim again at once.
    */
-  private async claimNext(): Promise<{ rows: ClaimedOutboxRow[]; more: boolean }> {
+  private async claimNext(): Promise<{ batch: OutboxClaimedBatch; more: boolean }> {
     const now = performance.now();
     if (now - this.fromStartAt >= FROM_START_EVERY_POLLS * this.options.pollIntervalMs) this.cursor = undefined;
     const after = this.cursor;
     if (after === undefined) this.fromStartAt = now;
-    const rows = await this.dialect.claim(this.relayId, this.options.batchSize, this.options.leaseMs, this.options.ordering, after);
+    const batch = await this.claim(after);
+    const { rows } = batch;
     const full = rows.length === this.options.batchSize;
     this.cursor = full ? rows[rows.length - 1].id : undefined;
-    return { rows, more: full || after !== undefined };
+    return { batch, more: full || after !== undefined };
   }
 
   /** One round trip: claim a batch, publish it, record the outcome. The loop calls it; tests and tools may too. */
   async publishBatch(): Promise<OutboxBatchResult> {
-    const rows = await this.claim();
-    if (!rows.length) return { claimed: 0, published: 0, failed: 0, unreadable: 0 };
-    return this.publishRows(rows, true);
+    const batch = await this.claim();
+    if (!batch.rows.length) return { claimed: 0, published: 0, failed: 0, unreadable: 0 };
+    return this.publishRows(batch, true);
   }
 
   /**
@@ -277,8 +296,9 @@ export class OutboxRelay {
    * mark-published statement runs in the background until the next batch's
    * mark (or the loop's end) awaits it; `published` then counts the accepted rows.
    */
-  private async publishRows(rows: readonly ClaimedOutboxRow[], awaitMark: boolean): Promise<OutboxBatchResult> {
-    this.inFlight = rows;
+  private async publishRows(batch: OutboxClaimedBatch, awaitMark: boolean): Promise<OutboxBatchResult> {
+    const { rows } = batch;
+    this.inFlight = batch;
     try {
       const readable: ClaimedOutboxRow[] = [];
       const messages: BrokerMessage[] = [];
@@ -291,28 +311,38 @@ export class OutboxRelay {
           unreadable++;
           const reason = `unreadable outbox row: ${(error as Error)?.message ?? error}`;
           this.logger.error(`Outbox row ${row.id} (event ${row.eventId}) is dead: ${reason}`);
-          await this.dialect.markDead([row.id], this.relayId, reason);
+          await batch.markDead([row.id], reason);
         }
       }
-      if (!readable.length) return { claimed: rows.length, published: 0, failed: 0, unreadable };
+      if (!readable.length) {
+        await batch.markPublished([]); // lock: commits the dead rows
+        return { claimed: rows.length, published: 0, failed: 0, unreadable };
+      }
       try {
-        await this.publish(messages);
+        await this.publishHeld(messages);
       } catch (error) {
         const reason = (error as Error)?.message ?? String(error);
         const { retry } = this.options;
-        await this.dialect.markFailed(readable, this.relayId, reason, retry.maxAttempts, (attempt) => backoffDelay(retry, attempt));
+        await batch.markFailed(readable, reason, retry.maxAttempts, (attempt) => backoffDelay(retry, attempt));
         this.logger.warn(`Outbox relay ${this.relayId} could not publish ${readable.length} events (will retry): ${reason}`);
         return { claimed: rows.length, published: 0, failed: readable.length, unreadable };
       }
       // One mark in flight at a time: the previous batch's must be done before this one's starts.
       await this.marking;
-      const marking = this.markPublished(readable);
+      const marking = this.markPublished(batch, readable);
       if (awaitMark) return { claimed: rows.length, published: await marking, failed: 0, unreadable };
       this.marking = marking.then(
         () => undefined,
-        (error: unknown) => this.logger.error(`Outbox relay ${this.relayId} could not mark ${readable.length} published rows (their lease runs out and they are published again): ${(error as Error)?.message ?? error}`),
+        (error: unknown) =>
+          this.logger.error(
+            `Outbox relay ${this.relayId} could not mark ${readable.length} published rows (${this.options.claim === 'lock' ? 'their transaction rolled back' : 'their lease runs out'} and they are published again): ${(error as Error)?.message ?? error}`,
+          ),
       );
       return { claimed: rows.length, published: readable.length, failed: 0, unreadable };
+    } catch (error) {
+      // An outcome could not be recorded: hold nothing (with 'lock' that ends the transaction; a settled batch ignores it).
+      await batch.release().catch(() => 0);
+      throw error;
     } finally {
       this.inFlight = undefined;
     }
@@ -415,12 +445,25 @@ export class OutboxRelay {
     return this.tracing ? this.tracing.relayPublish(messages, () => this.broker.publish(messages)) : this.broker.publish(messages);
   }
 
-  private async markPublished(rows: readonly ClaimedOutboxRow[]): Promise<number> {
-    const marked = await this.dialect.markPublished(rows.map((r) => r.id), this.relayId);
+  /**
+   * A claimed batch's publish. With `claim: 'lock'` its transaction is open
+   * meanwhile, so a publish that has not settled after `leaseMs` counts as
+   * failed (the broker may still deliver it: at least once).
+   */
+  private publishHeld(messages: readonly BrokerMessage[]): Promise<void> {
+    if (this.options.claim !== 'lock') return this.publish(messages);
+    const { leaseMs } = this.options;
+    return withTimeout(this.publish(messages), leaseMs, () => `the broker did not accept the batch within leaseMs (${leaseMs} ms) while its rows were locked`);
+  }
+
+  private async markPublished(batch: OutboxClaimedBatch, rows: readonly ClaimedOutboxRow[]): Promise<number> {
+    const marked = await batch.markPublished(rows.map((r) => r.id));
     if (marked < rows.length) {
-      this.logger.warn(
-        `Outbox relay ${this.relayId}: the lease on ${rows.length - marked} published rows ran out before they were marked; they will be published again (raise leaseMs)`,
-      );
+      const why =
+        this.options.claim === 'lock'
+          ? 'were given back (the relay stopped) or changed by another session before they were marked'
+          : 'ran out of lease before they were marked (raise leaseMs)';
+      this.logger.warn(`Outbox relay ${this.relayId}: ${rows.length - marked} published rows ${why}; they will be published again`);
     }
     return marked;
   }

@@ -5,8 +5,9 @@ import { OUTBOX_CDC_NO_REPLICATION, OUTBOX_CDC_WAL_LEVEL } from '../errors/messa
 import type { OutboxOrdering, OutboxRelaySource } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { encodeWalMessage } from './outbox-wal-message.js';
+import { LockingOutboxDialect, type OutboxLockStatement } from './locking-outbox.dialect.js';
+import { OutboxLockedBatch } from './outbox-locked-batch.js';
 import {
-  OutboxDialect,
   type ClaimedOutboxRow,
   type OutboxChangeStream,
   type OutboxChangeStreamOptions,
@@ -15,14 +16,17 @@ import {
 } from './outbox.dialect.js';
 import { PostgresOutboxChangeStream } from './postgres-outbox.change-stream.js';
 import { PostgresOutboxListener } from './postgres-outbox.listener.js';
+import { PostgresOutboxLockTransaction } from './postgres-outbox.lock-transaction.js';
 import { SqlParams } from './sql-params.js';
 
 /**
  * PostgreSQL: the claim is one statement, `UPDATE … WHERE id IN (SELECT …
  * FOR UPDATE SKIP LOCKED) RETURNING`, so concurrent relays never wait on or
  * take each other's rows, and the lease is visible as soon as it commits.
+ * With `relay.claim: 'lock'` it is a `SELECT … FOR UPDATE SKIP LOCKED` in a
+ * transaction held open across the publish (two round trips per batch).
  */
-export class PostgresOutboxDialect extends OutboxDialect {
+export class PostgresOutboxDialect extends LockingOutboxDialect {
   readonly database = 'postgres' as const;
 
   /** Channel of the commit wake-up for this table (NOTIFY/LISTEN). */
@@ -70,6 +74,40 @@ export class PostgresOutboxDialect extends OutboxDialect {
           WHERE id IN (SELECT id FROM ${this.table} WHERE ${this.dueCondition}${this.after(p, afterId)} ORDER BY id LIMIT ${p.add(limit)} FOR UPDATE SKIP LOCKED)
           RETURNING ${this.claimedColumns}`;
     return this.toClaimed((await this.run(sql, p.values)).rows);
+  }
+
+  /**
+   * `relay.claim: 'lock'`: one round trip opens the transaction, makes its
+   * COMMIT asynchronous (as the lease statements' own), lets the database end
+   * it if it sits idle for 2 × `holdMs` + 5 s (a relay cut off from the
+   * database: its rows come back without waiting for TCP to notice), and
+   * locks the batch. Per-key: the same rule as the lease claim, checked
+   * after the candidates are locked; what the rule drops stays locked until
+   * the batch ends. Every value is a number, so the SQL is literal.
+   */
+  override async claimLocked(limit: number, ordering: OutboxOrdering, holdMs: number, afterId?: string): Promise<OutboxLockedBatch> {
+    const n = integer(limit);
+    const after = afterId === undefined ? '' : ` AND id > ${integer(afterId)}`;
+    const select =
+      ordering === 'per-key'
+        ? `WITH candidates AS MATERIALIZED (
+            SELECT ${this.claimedColumns} FROM ${this.table} WHERE ${this.dueCondition}${after} AND ${this.notHeldBack}
+            ORDER BY id LIMIT ${n} FOR UPDATE SKIP LOCKED)
+          SELECT ${this.claimedColumns} FROM candidates c WHERE ${this.noOlderPendingOutside} ORDER BY id`
+        : `SELECT ${this.claimedColumns} FROM ${this.table} WHERE ${this.dueCondition}${after} ORDER BY id LIMIT ${n} FOR UPDATE SKIP LOCKED`;
+    const { transaction, rows } = await PostgresOutboxLockTransaction.begin(
+      this.dataSource.createQueryRunner(),
+      `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; SET LOCAL idle_in_transaction_session_timeout = ${integer(Math.min(2 * holdMs + 5_000, 2 ** 31 - 1))}; ${select}`,
+    );
+    if (!rows.length) await transaction.rollback();
+    return new OutboxLockedBatch(this, transaction, rows.length ? this.toClaimed(rows) : []);
+  }
+
+  /** Literal (the ids are numbers), so it goes with the COMMIT in one round trip; the transaction already commits asynchronously. */
+  override lockedPublishedStatement(ids: readonly string[]): OutboxLockStatement {
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = now(), locked_by = NULL, locked_until = NULL
+      WHERE id = ANY('{${ids.map(integer).join(',')}}'::bigint[]) AND status = '${OutboxStatus.pending}'`;
+    return { sql, values: [] };
   }
 
   /**
@@ -169,6 +207,13 @@ export class PostgresOutboxDialect extends OutboxDialect {
   override createChangeStream(options: OutboxChangeStreamOptions): OutboxChangeStream {
     return new PostgresOutboxChangeStream(this.dataSource, this.messagePrefix, options);
   }
+}
+
+/** A non-negative integer's digits, for literal SQL; anything else is a bug and throws. */
+function integer(value: number | string): string {
+  const digits = String(typeof value === 'number' ? Math.round(value) : value);
+  if (!/^\d{1,19}$/.test(digits)) throw new RangeError(`not a row id or count: ${digits}`);
+  return digits;
 }
 
 /** A PostgreSQL escape-string literal (or NULL) that holds `value` whatever it contains. */
