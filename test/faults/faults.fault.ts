@@ -10,7 +10,7 @@ import { databaseKill } from './scenarios/database-kill.scenario.js';
 import { invalidHttp } from './scenarios/invalid-http.scenario.js';
 import { malformed } from './scenarios/malformed.scenario.js';
 import { poison } from './scenarios/poison.scenario.js';
-import { relayKill } from './scenarios/relay-kill.scenario.js';
+import { relayKill, relayKillLocked } from './scenarios/relay-kill.scenario.js';
 import { secrets } from './scenarios/secrets.scenario.js';
 import { sigterm } from './scenarios/sigterm.scenario.js';
 import { threeRelays } from './scenarios/three-relays.scenario.js';
@@ -43,6 +43,8 @@ const scenarios: Scenario[] = [
   deadLetterReplay,
   sagaKill,
   secrets,
+  // Appended (not next to relayKill) so FAULTS_ONE_RUN keeps picking the same run of every scenario above.
+  relayKillLocked,
 ];
 
 const only = process.env.FAULTS_ONLY ? new RegExp(process.env.FAULTS_ONLY, 'i') : undefined;

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 import { WIRE_FORMATS, type WireFormat } from 'nestjs-cqrs-broker';
-import { OUTBOX_CODECS, type OutboxCodec, type OutboxRelaySource } from 'nestjs-cqrs-broker/outbox';
+import { OUTBOX_CODECS, type OutboxClaimMode, type OutboxCodec, type OutboxRelaySource } from 'nestjs-cqrs-broker/outbox';
 import { SampleEnvironment } from '../../../shared/src/config/sample-environment.js';
 
 /** The API's, the relay's and the outbox CLI's variables (README, "Configuration"), with their defaults. */
@@ -20,6 +20,10 @@ export class MeetingRoomsEnvironment extends SampleEnvironment {
   /** Where the relay reads new events: the outbox table, or PostgreSQL's WAL (docs/outbox.md, "Relay sources"). */
   @IsIn(['table', 'logical-replication'])
   OUTBOX_SOURCE: OutboxRelaySource = 'table';
+
+  /** How the table relay holds a batch while publishing it: a lease, or row locks of an open transaction (PostgreSQL, MariaDB; docs/outbox.md, "Claim modes"). */
+  @IsIn(['lease', 'lock'])
+  OUTBOX_CLAIM: OutboxClaimMode = 'lease';
 
   /** `logical-replication` only: the replication slot; unset: `cqrs_outbox_outbox`. */
   @IsOptional()

@@ -22,6 +22,7 @@ export function outboxModule({ relayServer }: { relayServer: boolean }) {
       relay: {
         enabled: !relayServer && config.get('RUN_RELAY', { infer: true }),
         source: config.get('OUTBOX_SOURCE', { infer: true }),
+        claim: config.get('OUTBOX_CLAIM', { infer: true }),
         slotName: config.get('OUTBOX_SLOT', { infer: true }),
       },
     }),
