@@ -98,9 +98,11 @@ export interface CqrsBrokerModuleOptions {
    * `cqrs_broker_request_duration_seconds`, `cqrs_broker_events_handled_total`,
    * `cqrs_broker_outbox_written_total`, `cqrs_broker_relay_published_total`,
    * `cqrs_broker_relay_failures_total`, `cqrs_broker_relay_batch_duration_seconds`,
-   * `cqrs_broker_consumer_messages_total` (see `PrometheusMetrics`; the outbox
-   * gauges: `registerOutboxGauges`). `true`: prom-client's global `register`;
-   * `{ registry }`: that prom-client `Registry`. Off: none of this runs.
+   * `cqrs_broker_consumer_messages_total`, `cqrs_broker_consumer_lag` (Kafka
+   * and RabbitMQ consumers), `cqrs_broker_circuit_breaker_state` (see
+   * `PrometheusMetrics`; the outbox gauges: `registerOutboxGauges`). `true`:
+   * prom-client's global `register`; `{ registry }`: that prom-client
+   * `Registry`. Off: none of this runs.
    * @default false
    */
   metrics?: boolean | { readonly registry?: object };

@@ -14,15 +14,24 @@ import { RequestMediator } from './requests/request-mediator.js';
 import { CQRS_TRACING, type CqrsTracing } from './tracing/cqrs-tracing.js';
 import { loadOpenTelemetryApi } from './tracing/otel.loader.js';
 import { OtelTracing } from './tracing/otel-tracing.js';
+import { registerCircuitBreakerGauge } from './metrics/circuit-breaker-gauge.js';
 import { CombinedInstrumentation } from './metrics/combined-instrumentation.js';
 import { loadPromClient } from './metrics/metrics.loader.js';
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js';
 
-async function createMetrics(option: true | { readonly registry?: object }): Promise<PrometheusMetrics> {
+async function metricsRegistry(option: true | { readonly registry?: object }) {
   const client = await loadPromClient("CqrsBrokerModule's metrics option");
   const registry = option === true || !option.registry ? client.register : (option.registry as InstanceType<typeof client.Registry>);
+  return { client, registry };
+}
+
+async function createMetrics(option: true | { readonly registry?: object }): Promise<PrometheusMetrics> {
+  const { client, registry } = await metricsRegistry(option);
   return new PrometheusMetrics(client, registry);
 }
+
+/** The provider that reports the app's circuit breakers on the `metrics` registry, until the app shuts down. */
+const CIRCUIT_BREAKER_GAUGE = Symbol('cqrs-broker:circuit-breaker-gauge');
 
 /**
  * Wires the mediators, the event emitter and the message broker into Nest DI.
@@ -52,6 +61,16 @@ async function createMetrics(option: true | { readonly registry?: object }): Pro
         const tracing = options.tracing ? new OtelTracing(await loadOpenTelemetryApi()) : null;
         const metrics = options.metrics ? await createMetrics(options.metrics) : null;
         return tracing && metrics ? new CombinedInstrumentation(tracing, metrics) : (tracing ?? metrics);
+      },
+    },
+    {
+      provide: CIRCUIT_BREAKER_GAUGE,
+      inject: [CQRS_BROKER_OPTIONS, CircuitBreakers],
+      useFactory: async (options: CqrsBrokerModuleOptions, breakers: CircuitBreakers): Promise<OnApplicationShutdown | null> => {
+        if (!options.metrics) return null;
+        const { client, registry } = await metricsRegistry(options.metrics);
+        const stop = registerCircuitBreakerGauge(client, registry, breakers);
+        return { onApplicationShutdown: stop };
       },
     },
     IntegrationEventRegistry,

@@ -43,4 +43,9 @@ export class CombinedInstrumentation implements CqrsTracing {
   inboxDecision<T>(consumerName: string, eventId: string, decide: () => Promise<T>, decision: (result: T) => string): Promise<T> {
     return this.outer.inboxDecision(consumerName, eventId, () => this.inner.inboxDecision(consumerName, eventId, decide, decision), decision);
   }
+
+  consumerLag(consumerName: string, topic: string, partition: number | undefined, lag: number | undefined): void {
+    this.outer.consumerLag?.(consumerName, topic, partition, lag);
+    this.inner.consumerLag?.(consumerName, topic, partition, lag);
+  }
 }

@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Registry as PromRegistry, RegistryContentType } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry as PromRegistry, RegistryContentType } from 'prom-client';
 
 type Registry = PromRegistry<RegistryContentType>;
 import type { BrokerMessage } from '../brokers/broker-message.js';
@@ -36,6 +36,12 @@ export function metricOnce<M>(registry: Registry, name: string, create: () => M)
  *   extra attempt (attempts - 1 of a handled or dead-lettered message) and once per `requeue`
  *   outcome (given back to the broker to be delivered again). A `stopped` outcome (the consumer
  *   shut down mid-message; the broker delivers it again) is not counted.
+ * - `cqrs_broker_consumer_lag{consumer,topic,partition}` (gauge): messages of a partition (Kafka)
+ *   or a queue (RabbitMQ: `topic` is the queue, no `partition`) not consumed yet, as the broker
+ *   told the consumer (see `KafkaEventConsumer`, `AmqpEventConsumer`); a partition the consumer
+ *   no longer has, or a consumer that closed, has no series.
+ * - `cqrs_broker_circuit_breaker_state{breaker}` (gauge; `CqrsBrokerModule` registers it beside
+ *   these, read from `CircuitBreakers` at scrape time): 0 closed, 1 half-open, 2 open.
  */
 export class PrometheusMetrics implements CqrsTracing {
   private readonly requests: Counter<'request' | 'outcome'>;
@@ -46,6 +52,7 @@ export class PrometheusMetrics implements CqrsTracing {
   private readonly relayFailures: Counter;
   private readonly relayBatchDuration: Histogram;
   private readonly consumerMessages: Counter<'consumer' | 'outcome'>;
+  private readonly consumerLagGauge: Gauge<'consumer' | 'topic' | 'partition'>;
   /** Label children made once per request type, handler and topic: no label lookup per call. */
   private readonly requestSeries = new Map<Function, { readonly success: Counter.Internal; readonly error: Counter.Internal; readonly duration: Histogram.Internal<string> }>();
   private readonly handlerSeries = new WeakMap<MiddlewareContext, { readonly success: Counter.Internal; readonly error: Counter.Internal }>();
@@ -71,6 +78,8 @@ export class PrometheusMetrics implements CqrsTracing {
       new client.Histogram({ name: 'cqrs_broker_relay_batch_duration_seconds', help: "Time of one relay publish of a batch to the broker, in seconds.", registers }));
     this.consumerMessages = metricOnce(registry, 'cqrs_broker_consumer_messages_total', () =>
       new client.Counter({ name: 'cqrs_broker_consumer_messages_total', help: 'Consumed messages by consumer and outcome (handled, duplicate, retried, dead_lettered, skipped).', labelNames: ['consumer', 'outcome'] as const, registers }));
+    this.consumerLagGauge = metricOnce(registry, 'cqrs_broker_consumer_lag', () =>
+      new client.Gauge({ name: 'cqrs_broker_consumer_lag', help: "Messages not consumed yet, as the broker tells the consumer: behind a Kafka partition's high watermark, or ready in a RabbitMQ queue (topic: the queue, no partition).", labelNames: ['consumer', 'topic', 'partition'] as const, registers }));
   }
 
   async send<T>(requestType: Function, send: () => Promise<T>): Promise<T> {
@@ -165,6 +174,12 @@ export class PrometheusMetrics implements CqrsTracing {
         break;
     }
     return outcome;
+  }
+
+  consumerLag(consumerName: string, topic: string, partition: number | undefined, lag: number | undefined): void {
+    const labels = partition === undefined ? { consumer: consumerName, topic } : { consumer: consumerName, topic, partition: String(partition) };
+    if (lag === undefined) this.consumerLagGauge.remove(labels);
+    else this.consumerLagGauge.set(labels, lag);
   }
 
   async inboxDecision<T>(consumerName: string, eventId: string, decide: () => Promise<T>, decision: (result: T) => string): Promise<T> {

@@ -30,4 +30,12 @@ export interface CqrsTracing {
   consume(message: ConsumedMessage, consumerName: string, process: () => Promise<ConsumeOutcome>): Promise<ConsumeOutcome>;
   /** The inbox's decision for one event: `decide` resolves to whether the event was new (handled) or a duplicate. */
   inboxDecision<T>(consumerName: string, eventId: string, decide: () => Promise<T>, decision: (result: T) => string): Promise<T>;
+  /**
+   * A consumer's lag as its broker told it: messages of `topic` (a Kafka
+   * partition; a RabbitMQ queue, `partition` undefined) not consumed yet.
+   * `lag` undefined: the consumer no longer reads it (forget the value).
+   * Transports call it with nothing around it; absent when the filler has
+   * nothing to record (tracing), and then transports do not report at all.
+   */
+  consumerLag?(consumerName: string, topic: string, partition: number | undefined, lag: number | undefined): void;
 }

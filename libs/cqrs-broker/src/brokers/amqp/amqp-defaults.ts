@@ -4,6 +4,8 @@ export const DEFAULT_AMQP_EXCHANGE = 'cqrs.events';
 export const AMQP_KEY_HEADER = 'key';
 /** How long a publish (the broker's, or a consumer's dead letter) waits for its confirm. */
 export const DEFAULT_AMQP_PUBLISH_TIMEOUT_MS = 30_000;
+/** How often a consumer asks for its queues' ready messages when metrics are on (`AmqpEventConsumerOptions.lagIntervalMs`). */
+export const DEFAULT_AMQP_LAG_INTERVAL_MS = 15_000;
 
 /**
  * Which RabbitMQ objects a producer and a consumer declare and use:

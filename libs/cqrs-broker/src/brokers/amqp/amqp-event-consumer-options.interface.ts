@@ -67,6 +67,15 @@ export interface AmqpEventConsumerOptions {
    */
   readonly publishTimeoutMs?: number;
   /**
+   * With `CqrsBrokerModule`'s `metrics` on, how often the consumer asks
+   * RabbitMQ how many messages are ready in each queue it reads
+   * (`checkQueue`), for `cqrs_broker_consumer_lag{consumer,topic=<queue>}`:
+   * one small request per queue per interval on the consumer's channel.
+   * Metrics off: never asked.
+   * @default 15_000 (15 s)
+   */
+  readonly lagIntervalMs?: number;
+  /**
    * Shown in the RabbitMQ management UI and `rabbitmqctl list_connections`.
    * @default none
    */

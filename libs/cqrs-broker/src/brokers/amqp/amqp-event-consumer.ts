@@ -3,7 +3,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { DeadLetterHeaders, type DeadLetterRoute } from '../../consumers/dead-letter.js';
 import { BrokerEventConsumer } from '../../consumers/transport/broker-event-consumer.server.js';
 import { createAmqpConnection } from './amqp-connection.js';
-import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS, type AmqpTopology } from './amqp-defaults.js';
+import { AMQP_KEY_HEADER, DEFAULT_AMQP_EXCHANGE, DEFAULT_AMQP_LAG_INTERVAL_MS, DEFAULT_AMQP_PUBLISH_TIMEOUT_MS, type AmqpTopology } from './amqp-defaults.js';
 import type { AmqpEventConsumerOptions } from './amqp-event-consumer-options.interface.js';
 import { PYTHON_CQRS_QUEUE, resolveAmqpTopology } from './amqp-topology.js';
 import { InvalidOptionException } from '../../errors/invalid-option.exception.js';
@@ -37,6 +37,12 @@ import { stringAmqpHeaders } from './amqp-headers.js';
  * else the consumer name). Instances of one service share the topic's queue,
  * and so do all services reading that topic: each message reaches one of them.
  *
+ * With `metrics` on it reports `cqrs_broker_consumer_lag{consumer,topic}`
+ * (`topic`: the queue) as RabbitMQ tells it: the queue's ready messages
+ * (`checkQueue`'s `messageCount`, which leaves out the up to `prefetch`
+ * delivered and not yet acknowledged), asked at connect and then every
+ * `lagIntervalMs`. Closing drops the series.
+ *
  * @example
  * app.connectMicroservice({ strategy: new AmqpEventConsumer({ url: process.env.BROKER_URL!, queue: 'meeting-notifications' }) });
  * await app.startAllMicroservices();
@@ -52,12 +58,18 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   private epoch = 0;
   private readonly publishTimeoutMs: number;
   private readonly topology: AmqpTopology;
+  private readonly lagIntervalMs: number;
+  private lagTimer?: NodeJS.Timeout;
+  /** The queues whose lag is reported. */
+  private lagQueues: readonly string[] = [];
 
   constructor(private readonly options: AmqpEventConsumerOptions) {
     super(options.routingKeys);
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_AMQP_PUBLISH_TIMEOUT_MS;
     this.topology = resolveAmqpTopology(options.topology);
     if (this.topology === 'default' && !options.queue) throw new InvalidOptionException('queue', "a queue name (required with topology 'default')", options.queue);
+    this.lagIntervalMs = options.lagIntervalMs ?? DEFAULT_AMQP_LAG_INTERVAL_MS;
+    if (!Number.isFinite(this.lagIntervalMs) || this.lagIntervalMs <= 0) throw new InvalidOptionException('lagIntervalMs', 'a finite number > 0', options.lagIntervalMs);
   }
 
   /** A consumer for an `amqp://user:pass@host:port/vhost` URL. */
@@ -115,6 +127,7 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
       },
       { noAck: false, prefetch: this.options.prefetch ?? 20 },
     );
+    this.startLagChecks([queue]);
     this.log.log(`consuming queue ${queue} (bound to ${exchange} by ${routingKeys.join(', ')})`);
   }
 
@@ -149,10 +162,12 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
         { noAck: false, prefetch: this.options.prefetch ?? 20 },
       );
     }
+    this.startLagChecks(topics);
     this.log.log(`consuming queue(s) ${topics.join(', ')} (python-cqrs topology: non-durable queues named after the topics, no bindings)`);
   }
 
   protected async disconnect(): Promise<void> {
+    this.stopLagChecks();
     await this.channel?.cancelAll().catch(() => undefined);
     await this.tail;
     // Closing the channel hands unacked deliveries back to the queue.
@@ -163,6 +178,39 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
 
   protected client(): AmqpConnectionManager | undefined {
     return this.connection;
+  }
+
+  /** With metrics on: reports the ready messages of `queues` now, then every `lagIntervalMs` (one check at a time). */
+  private startLagChecks(queues: readonly string[]): void {
+    if (!this.reportsLag) return;
+    this.lagQueues = queues;
+    let checking = false;
+    const check = async () => {
+      if (checking) return;
+      checking = true;
+      try {
+        for (const queue of queues) {
+          const channel = this.channel;
+          if (!channel) return;
+          // Not connected (reconnecting): the last value stands until the next check.
+          const reply = await channel.checkQueue(queue).catch(() => undefined);
+          if (reply && this.lagTimer) this.reportLag(queue, undefined, reply.messageCount);
+        }
+      } finally {
+        checking = false;
+      }
+    };
+    this.lagTimer = setInterval(() => void check(), this.lagIntervalMs);
+    this.lagTimer.unref();
+    void check();
+  }
+
+  private stopLagChecks(): void {
+    if (!this.lagTimer) return;
+    clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
+    for (const queue of this.lagQueues) this.reportLag(queue, undefined, undefined);
+    this.lagQueues = [];
   }
 
   /** `queue`: the queue it was read from, in the python-cqrs topology (its topic); else the routing key is the topic. */

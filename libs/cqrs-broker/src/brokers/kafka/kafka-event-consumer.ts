@@ -22,6 +22,16 @@ import { decodeKafkaHeaders } from './kafka-headers.js';
  * partition waits on its message (heartbeating, so the group keeps it); a
  * message handed back (`requeue`) is read again from its offset.
  *
+ * With `metrics` on it reports `cqrs_broker_consumer_lag{consumer,topic,partition}`
+ * from what each fetch tells (no extra request): before each message, the
+ * messages from it to the partition's high watermark of that fetch
+ * (`highWatermark - offset`, the message in hand included); once a batch is
+ * done, what is left after it (kafkajs's `offsetLag`), so a consumer that
+ * caught up reads 0 and keeps it while there is nothing to fetch (kafkajs
+ * reports nothing then). A partition shows from its first batch; messages
+ * produced after a fetch count from the next one. A partition the group
+ * takes away, or a closed consumer, drops its series.
+ *
  * @example
  * const app = await NestFactory.create(AppModule); // imports EventConsumerModule.forRoot({ name })
  * app.connectMicroservice({ strategy: new KafkaEventConsumer({ client: { brokers: ['kafka:9092'] }, groupId: 'meeting-notifications' }) });
@@ -34,6 +44,8 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
   private producer?: Producer;
   private readonly publishTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
+  /** Partitions whose lag was reported (`topic`, `partition` by `topic\0partition`): dropped when the group takes them away or the consumer closes. */
+  private readonly lagged = new Map<string, { readonly topic: string; readonly partition: number }>();
 
   constructor(private readonly options: KafkaEventConsumerOptions) {
     super(options.topics);
@@ -61,6 +73,13 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
       this.log.error(`group ${this.options.groupId} crashed (${payload.error?.message}); restart: ${payload.restart}`),
     );
+    if (this.reportsLag) {
+      // A batch of only control records or aborted messages never reaches eachBatch: kafkajs resolves it and says what is left.
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0) this.partitionLag(payload.topic, payload.partition, Number(payload.offsetLag));
+      });
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => this.forgetLag(payload.memberAssignment));
+    }
     if (this.options.createTopics ?? true) await this.createTopics(topics);
     await this.producer.connect();
     await this.consumer.connect();
@@ -81,6 +100,7 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.consumer = this.producer = undefined;
+    this.forgetLag({});
   }
 
   protected client(): Consumer | undefined {
@@ -104,10 +124,29 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
     return this.options.deadLetterTopic?.(topic) ?? topic + DEAD_LETTER_TOPIC_SUFFIX;
   }
 
+  /** Reports the lag of one partition, remembering it so it can be dropped. */
+  private partitionLag(topic: string, partition: number, lag: number): void {
+    const key = `${topic}\u0000${partition}`;
+    if (!this.lagged.has(key)) this.lagged.set(key, { topic, partition });
+    this.reportLag(topic, partition, lag);
+  }
+
+  /** Drops the lag of the partitions not in `assignment` (a rebalance took them; `{}`: every one). */
+  private forgetLag(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, { topic, partition }] of this.lagged) {
+      if (assignment[topic]?.includes(partition)) continue;
+      this.lagged.delete(key);
+      this.reportLag(topic, partition, undefined);
+    }
+  }
+
   private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const signal = this.stopSignal;
+    // The high watermark this fetch saw: what is behind it is the lag (messages produced since count from the next fetch).
+    const highWatermark = this.reportsLag ? Number(batch.highWatermark) : undefined;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || signal.aborted) return;
+      if (highWatermark !== undefined) this.partitionLag(batch.topic, batch.partition, highWatermark - Number(message.offset));
       const outcome = await this.withHeartbeats(heartbeat, (lost, beat) =>
         this.consume(
           { topic: batch.topic, body: message.value ?? Buffer.alloc(0), headers: decodeKafkaHeaders(message.headers), key: message.key?.toString('utf8'), signal: lost, beforeRetry: beat },
@@ -125,6 +164,8 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
       await commitOffsetsIfNecessary();
       await heartbeat();
     }
+    // The whole batch is done: what is left is behind its last offset (control records after the last message included).
+    if (highWatermark !== undefined) this.partitionLag(batch.topic, batch.partition, Number(batch.offsetLag()));
   }
 
   /**

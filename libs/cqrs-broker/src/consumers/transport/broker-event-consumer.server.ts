@@ -85,6 +85,23 @@ export abstract class BrokerEventConsumer extends Server<Record<string, Function
     return this.consumerName;
   }
 
+  /**
+   * Whether anything records the lag {@link reportLag} reports (metrics on):
+   * a transport that has to ask its broker for it asks only then.
+   */
+  protected get reportsLag(): boolean {
+    return this.setup?.reportLag !== undefined;
+  }
+
+  /**
+   * Reports the lag the broker told: messages of `topic` (a partition of it,
+   * or a queue with `partition` undefined) not consumed yet; `undefined`
+   * when the consumer no longer reads it. Nothing when no one records it.
+   */
+  protected reportLag(topic: string, partition: number | undefined, lag: number | undefined): void {
+    this.setup?.reportLag?.(topic, partition, lag);
+  }
+
   /** Aborted by `close()`. */
   protected get stopSignal(): AbortSignal {
     return this.stopping.signal;
