@@ -54,6 +54,14 @@ export async function sampleCpu(dataSource: DataSource, slotName?: string): Prom
   return { self: process.cpuUsage(), database };
 }
 
+/** µs of CPU the database's processes doing our work spent since `before` (a backend that appeared since started from zero). */
+export async function databaseCpuUs(dataSource: DataSource, before: CpuSample, slotName?: string): Promise<number> {
+  const after = await sampleCpu(dataSource, slotName);
+  let database = 0;
+  for (const [pid, us] of after.database) database += us - (before.database.get(pid) ?? 0);
+  return database;
+}
+
 /** µs of CPU per event between two samples: this process, the database's processes, and both. */
 export async function cpuPerEvent(dataSource: DataSource, before: CpuSample, events: number, slotName?: string): Promise<{ relay: number; database: number; total: number }> {
   const after = await sampleCpu(dataSource, slotName);

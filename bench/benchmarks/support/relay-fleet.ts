@@ -73,14 +73,20 @@ function rssOf(pid: number): number {
  * `isDrained()` says so (polled every `pollMs`, but only once the relays
  * reported `expected` events published: a pending count over a large backlog
  * costs the database as much CPU as the relay's own statements). `onProgress`
- * gets the sum of their published counts as they report it.
+ * gets the sum of their published counts as they report it; `onDrained` runs
+ * once drained, before the relays are stopped.
  */
 export async function runFleet(
   count: number,
   config: RelayProcessConfig,
   expected: number,
   isDrained: () => Promise<boolean>,
-  { pollMs = 100, timeoutMs = 600_000, onProgress }: { pollMs?: number; timeoutMs?: number; onProgress?: (published: number) => void } = {},
+  {
+    pollMs = 100,
+    timeoutMs = 600_000,
+    onProgress,
+    onDrained,
+  }: { pollMs?: number; timeoutMs?: number; onProgress?: (published: number) => void; onDrained?: () => Promise<void> } = {},
 ): Promise<FleetRun> {
   const relays = Array.from({ length: count }, () => new RelayChild(config));
   try {
@@ -110,6 +116,8 @@ export async function runFleet(
     }
     const elapsedNs = Number(process.hrtime.bigint() - t0);
     sample();
+    // While the relays' connections are still open (their database backends still exist).
+    await onDrained?.();
     relays.forEach((r) => r.send('stop'));
     const stopped = await Promise.all(relays.map((r) => r.next('stopped')));
     return { elapsedNs, relays: stopped, sampledPeakRssKiB: sampled, readyRssKiB: ready.map((r) => r.rssKiB) };

@@ -21,12 +21,16 @@ export interface RelayProcessConfig {
   readonly broker: 'memory' | 'rabbitmq';
   readonly exchange?: string;
   readonly batchSize: number;
+  /** `relay.claim` (table source). @default 'lease' */
+  readonly claim?: 'lease' | 'lock';
+  /** With a slot name, `relay.source: 'logical-replication'` on that slot. */
+  readonly slotName?: string;
 }
 
 export type RelayProcessMessage =
   | { type: 'ready'; rssKiB: number }
   | { type: 'progress'; published: number }
-  | { type: 'stopped'; published: number; peakRssKiB: number; rssKiB: number; heapUsedKiB: number; cpuUserMs: number; cpuSystemMs: number };
+  | { type: 'stopped'; published: number; peakRssKiB: number; rssKiB: number; heapUsedKiB: number; cpuUserMs: number; cpuSystemMs: number; cpuSinceStartMs: number };
 
 /** VmHWM (peak resident set) and VmRSS of this process, in KiB, from /proc. */
 export function memoryKiB(pid: number | 'self' = 'self'): { peak: number; current: number } {
@@ -47,8 +51,15 @@ async function main(): Promise<void> {
     broker,
     wakeup: new OutboxWakeup(),
     listen: false,
-    options: { batchSize: config.batchSize, pollIntervalMs: 50 },
+    options: {
+      batchSize: config.batchSize,
+      pollIntervalMs: 50,
+      claim: config.claim ?? 'lease',
+      ...(config.slotName ? { source: 'logical-replication' as const, slotName: config.slotName } : {}),
+    },
   });
+  // CPU from `start` on: start-up (loading modules, connecting) is left out of the per-event figure.
+  let startedCpu: NodeJS.CpuUsage | undefined;
   const send = (message: RelayProcessMessage) => process.send?.(message);
   const finish = async () => {
     await relay.stop();
@@ -64,6 +75,7 @@ async function main(): Promise<void> {
       heapUsedKiB: Math.round(process.memoryUsage().heapUsed / 1024),
       cpuUserMs: Math.round(usage.userCPUTime / 1000),
       cpuSystemMs: Math.round(usage.systemCPUTime / 1000),
+      cpuSinceStartMs: startedCpu ? (() => { const since = process.cpuUsage(startedCpu); return Math.round((since.user + since.system) / 1000); })() : 0,
     };
   };
 
@@ -77,7 +89,8 @@ async function main(): Promise<void> {
   let progress: ReturnType<typeof setInterval> | undefined;
   process.on('message', (message: { type: 'start' | 'stop' }) => {
     if (message.type === 'start') {
-      relay.start();
+      startedCpu = process.cpuUsage();
+      void relay.start();
       progress = setInterval(() => send({ type: 'progress', published: broker.count }), 50);
     } else if (message.type === 'stop') {
       clearInterval(progress);
