@@ -85,6 +85,34 @@ describe('cqrs_broker_consumer_lag on Kafka', () => {
     await apps.splice(0)[0].close();
     expect(await lagOf(registry, 'lag-kafka')).toEqual(new Map());
   });
+
+  it('a partition the group takes away for another member drops its series; the new owner reports it from its first batch', async () => {
+    const topic = unique('lag-kafka-rebalance');
+    const groupId = unique('lag-group');
+    const admin = rawKafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    const messages = (from: number) => Array.from({ length: 10 }, (_, i) => probeEvent(topic, { key: `key-${i}`, seq: from + i }));
+    await publish(...messages(0));
+
+    const [firstRegistry, secondRegistry] = [new Registry(), new Registry()];
+    const probe = new Probe();
+    apps.push(await startConsumer(new KafkaEventConsumer({ client, groupId, topics: [topic] }), probe, 'lag-rebalance', firstRegistry));
+    await eventually(() => probe.handled.length === 10, 'the first member handled the ten messages');
+    const both = new Map([[`${topic}[0]`, 0], [`${topic}[1]`, 0]]);
+    await eventually(async () => JSON.stringify([...(await lagOf(firstRegistry, 'lag-rebalance'))].sort()) === JSON.stringify([...both].sort()), 'the first member reported 0 on both partitions');
+
+    apps.push(await startConsumer(new KafkaEventConsumer({ client, groupId, topics: [topic] }), probe, 'lag-rebalance', secondRegistry));
+    await eventually(async () => (await lagOf(firstRegistry, 'lag-rebalance')).size === 1, 'the first member dropped the partition it lost');
+    const [kept] = (await lagOf(firstRegistry, 'lag-rebalance')).keys();
+
+    await publish(...messages(10));
+    await eventually(() => probe.handled.length === 20, 'the two members handled the ten later messages');
+    await eventually(async () => (await lagOf(secondRegistry, 'lag-rebalance')).size === 1, 'the second member reported its partition');
+    const [taken] = (await lagOf(secondRegistry, 'lag-rebalance')).keys();
+    expect(new Set([kept, taken])).toEqual(new Set(both.keys()));
+  });
 });
 
 describe('cqrs_broker_consumer_lag on RabbitMQ', () => {
