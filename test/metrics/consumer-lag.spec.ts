@@ -161,6 +161,31 @@ describe('cqrs_broker_consumer_lag on RabbitMQ', () => {
     expect(await lagOf(registry, 'lag-amqp')).toEqual(new Map());
   });
 
+  it('in the python-cqrs topology, reports each topic\'s queue under its name', async () => {
+    const topic = unique('lag-amqp-python');
+    const queue = unique('lag-amqp-python-svc');
+    const pythonExchange = unique('lag-amqp-python-exchange');
+    cleanup.queues.push(topic, `${queue}.dlq`);
+    cleanup.exchanges.push(pythonExchange, `${queue}.dlx`);
+    const pythonBroker = new AmqpMessageBroker({ url: AMQP_URL, topology: 'python-cqrs', exchange: pythonExchange, connectionName: 'consumer-lag-spec-python' });
+    try {
+      const registry = new Registry();
+      const probe = new Probe();
+      const held = gate();
+      probe.gate = held.promise;
+      const strategy = new AmqpEventConsumer({ url: AMQP_URL, topology: 'python-cqrs', queue, routingKeys: [topic], prefetch: 1, lagIntervalMs: 100 });
+      apps.push(await startConsumer(strategy, probe, 'lag-amqp-python', registry));
+      await pythonBroker.publish([0, 1, 2, 3].map((seq) => serializer.toMessage(probeEvent(topic, { key: 'k', seq, block: true }))));
+      await eventually(() => probe.attempts.length === 1, 'the handler holds the first message');
+      await eventually(async () => (await lagOf(registry, 'lag-amqp-python')).get(topic) === 3, 'the lag of the topic\'s queue read 3');
+      expect([...(await lagOf(registry, 'lag-amqp-python')).keys()]).toEqual([topic]);
+      held.open();
+      await eventually(async () => (await lagOf(registry, 'lag-amqp-python')).get(topic) === 0, 'the lag went to 0');
+    } finally {
+      await pythonBroker.close();
+    }
+  });
+
   it('asks nothing with metrics off, and refuses a lagIntervalMs that is not a positive number', async () => {
     expect(() => new AmqpEventConsumer({ url: AMQP_URL, queue: 'q', lagIntervalMs: 0 })).toThrow('lagIntervalMs');
     const topic = unique('lag-amqp-off');
