@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { parseTableName } from './outbox-database.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
 import { LockingOutboxDialect } from './locking-outbox.dialect.js';
@@ -16,6 +17,8 @@ import { SqlParams } from './sql-params.js';
  */
 export class MysqlOutboxDialect extends LockingOutboxDialect {
   readonly database = 'mysql' as const;
+  /** `FORCE INDEX (…)` for the lock claim, once read (see {@link lockClaimIndex}). */
+  private claimIndexHint?: Promise<string>;
 
   protected quote(identifier: string): string {
     return `\`${identifier}\``;
@@ -69,8 +72,9 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
     const runner = this.dataSource.createQueryRunner();
     const transaction = new MysqlOutboxLockTransaction(runner);
     try {
+      const hint = await this.lockClaimIndex();
       await runner.startTransaction('READ COMMITTED');
-      const rows = await this.lockDue(runner, limit, ordering, afterId);
+      const rows = await this.lockDue(runner, limit, ordering, afterId, hint);
       if (!rows.length) await transaction.rollback();
       return new OutboxLockedBatch(this, transaction, this.toClaimed(rows));
     } catch (error) {
@@ -79,13 +83,41 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
     }
   }
 
+  /**
+   * The lock claim reads through the `(status, id)` index, always. InnoDB
+   * locks the index records a locking read goes through; when a claim that
+   * went through the primary key (the optimizer's pick for `id > cursor
+   * ORDER BY id`) holds a row, a claim scanning `(status, id)` locks that
+   * row's index record before it skips the row, and keeps it: the holder's
+   * outcome UPDATE (which changes `status` in that index) then waits for the
+   * other batch to end, which may be waiting for it (50 s of
+   * innodb_lock_wait_timeout). Claims that all take the same path skip each
+   * other's rows at the first record. The index is looked up once by its
+   * columns (its name depends on how the table was made); without one, no hint.
+   */
+  private lockClaimIndex(): Promise<string> {
+    this.claimIndexHint ??= (async () => {
+      const { schema, table } = parseTableName(this.tableName);
+      const { rows } = await this.run(
+        `SELECT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?
+         GROUP BY INDEX_NAME HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) = 'status,id'`,
+        [schema ?? null, table],
+      );
+      return rows.length ? ` FORCE INDEX (${this.quote(String(rows[0].name))})` : '';
+    })().catch((error: unknown) => {
+      this.claimIndexHint = undefined;
+      throw error;
+    });
+    return this.claimIndexHint;
+  }
+
   /** Locks up to `limit` due rows `FOR UPDATE SKIP LOCKED`, in the runner's transaction; with `per-key`, drops those the rule holds back. */
-  private async lockDue(runner: QueryRunner, limit: number, ordering: OutboxOrdering, afterId?: string): Promise<any[]> {
+  private async lockDue(runner: QueryRunner, limit: number, ordering: OutboxOrdering, afterId?: string, indexHint = ''): Promise<any[]> {
     const perKey = ordering === 'per-key';
     const select = this.params();
     const after = this.after(select, afterId);
     const rows: any[] = await runner.query(
-      `SELECT ${this.claimedColumns} FROM ${this.table} c WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''}${after} ORDER BY id LIMIT ${select.add(limit)} FOR UPDATE SKIP LOCKED`,
+      `SELECT ${this.claimedColumns} FROM ${this.table} c${indexHint} WHERE ${this.dueCondition}${perKey ? ` AND ${this.keyHeadDue}` : ''}${after} ORDER BY id LIMIT ${select.add(limit)} FOR UPDATE SKIP LOCKED`,
       select.values,
     );
     return perKey && rows.some((r) => r.event_key !== null) ? this.withoutHeldBack(runner, rows) : rows;
