@@ -14,6 +14,8 @@ const GOAL = 1.25;
 /** The issue's goal for relay source 'logical-replication' (the event goes to the WAL only). */
 const WAL_GOAL = 1.1;
 const walSide = 'PostgreSQL: business row + outbox event as a WAL message';
+const silentSide = 'PostgreSQL: business row + outbox event, no NOTIFY';
+const wrapperSide = 'PostgreSQL: business row through OutboxTransaction.run, no event';
 const DATABASES: readonly BenchDatabase[] = ['postgres', 'mariadb'];
 
 interface OrderPlacedPayload {
@@ -38,6 +40,8 @@ const state: {
   outbox?: string;
   slot?: string;
   wal?: OutboxTransaction;
+  /** The PostgreSQL outbox with `notify: false`: what the NOTIFY riding on the INSERT costs. */
+  silent?: OutboxTransaction;
   dbs: Partial<Record<BenchDatabase, DbState>>;
   next: number;
   latencies: Map<string, number[]>;
@@ -114,6 +118,35 @@ const walRun: Side['run'] = async (ops, { warmup }) => {
   }
 };
 
+// The PostgreSQL outbox write without the NOTIFY (notify: false), for what the NOTIFY costs.
+const silentRun: Side['run'] = async (ops, { warmup }) => {
+  const transaction = state.silent!;
+  const sql = insertOrderSql('postgres');
+  for (let i = 0; i < ops; i++) {
+    const id = state.next++;
+    const t0 = performance.now();
+    await transaction.run(async (tx) => {
+      await tx.manager.query(sql, [id, 'customer-42', '129.90']);
+      tx.add(new OrderPlaced({ payload: { orderId: id, amount: '129.90' }, key: `order-${id % 1000}` }));
+    });
+    if (!warmup) record(silentSide, performance.now() - t0);
+  }
+};
+
+// The business row alone through OutboxTransaction.run (no event): what the wrapper itself costs.
+const wrapperRun: Side['run'] = async (ops, { warmup }) => {
+  const { transaction } = state.dbs.postgres!;
+  const sql = insertOrderSql('postgres');
+  for (let i = 0; i < ops; i++) {
+    const id = state.next++;
+    const t0 = performance.now();
+    await transaction.run(async (tx) => {
+      await tx.manager.query(sql, [id, 'customer-42', '129.90']);
+    });
+    if (!warmup) record(wrapperSide, performance.now() - t0);
+  }
+};
+
 function summaries(): Map<string, LatencySummary> {
   return new Map([...state.latencies].map(([side, values]) => [side, latencySummary(values)]));
 }
@@ -132,8 +165,15 @@ export const outboxWriteBenchmark: Benchmark = {
       { name: outboxSide(db), run: outboxRun(db) },
     ]),
     { name: walSide, note: "relay.source 'logical-replication': pg_logical_emit_message, no row (a slot exists, no relay reads it)", run: walRun },
+    { name: wrapperSide, note: 'for reference: OutboxTransaction.run with no event added; what the transaction wrapper costs over DataSource.transaction', run: wrapperRun },
+    { name: silentSide, note: 'for reference: notify: false (relays in other processes then find new rows by polling); what the NOTIFY costs', run: silentRun },
   ],
-  ratios: [...DATABASES.map((db) => ({ numerator: outboxSide(db), denominator: businessSide(db) })), { numerator: walSide, denominator: businessSide('postgres') }],
+  ratios: [
+    ...DATABASES.map((db) => ({ numerator: outboxSide(db), denominator: businessSide(db) })),
+    { numerator: walSide, denominator: businessSide('postgres') },
+    { numerator: outboxSide('postgres'), denominator: silentSide },
+    { numerator: wrapperSide, denominator: businessSide('postgres') },
+  ],
   goal: `With the outbox event, p50 and p99 transaction latency are at most ${GOAL}× those of the business row alone, on each database; as a WAL message (PostgreSQL), at most ${WAL_GOAL}×.`,
   extraTables() {
     const all = summaries();
@@ -191,6 +231,7 @@ export const outboxWriteBenchmark: Benchmark = {
     const dialect = createOutboxDialect(postgres.dataSource, state.outbox);
     await dialect.prepareChangeCapture(state.slot);
     state.wal = new OutboxTransaction(postgres.dataSource, new OutboxRepository(dialect, serializer, 'none', postgres.commits, true, 'logical-replication'));
+    state.silent = new OutboxTransaction(postgres.dataSource, new OutboxRepository(dialect, serializer, 'none', postgres.commits, false));
   },
   async teardown() {
     if (state.slot && state.dbs.postgres) await dropSlot(state.dbs.postgres.dataSource, state.slot);
