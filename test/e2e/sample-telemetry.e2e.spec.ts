@@ -6,22 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { eventually, requireRabbitMq, unique } from '../brokers/support/services.js';
 import { ownVhost } from '../brokers/support/python-cqrs.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../tracing/support/otlp-receiver.js';
+import { otlpEnvironment, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../tracing/support/otlp-receiver.js';
 import { e2eDatabases, type E2eDatabase } from './support/e2e-databases.js';
 import { startSample, type SampleProcess } from './support/sample-process.js';
 
 const KIND = { server: 2, producer: 4, consumer: 5 } as const;
 const LISTENING = /Listening on http:\/\/localhost:(\d+)/;
 const SDK_STARTED = /OpenTelemetry SDK started: service (\S+), traces over OTLP http\/json/;
-
-const otelEnv = (receiver: OtlpReceiver): Record<string, string> => ({
-  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-  OTEL_TRACES_SAMPLER: 'always_on',
-  OTEL_BSP_SCHEDULE_DELAY: '100',
-  OTEL_METRICS_EXPORTER: 'none',
-  OTEL_LOGS_EXPORTER: 'none',
-});
 
 /** A W3C traceparent of the test's own: the caller the sample's trace must continue. */
 function caller(): { traceId: string; spanId: string; traceparent: string } {
@@ -76,7 +67,7 @@ describe('the samples start the OpenTelemetry SDK only when OTEL_EXPORTER_OTLP_E
   });
 
   it('set, on the embedded default: one trace from the HTTP request through the outbox, the relay and the in-process consumer, as service meeting-rooms', async () => {
-    const api = start('api', { PORT: '0', DATABASE_URL: await database('sqlite'), BROKER_URL: 'memory://', ...otelEnv(receiver) });
+    const api = start('api', { PORT: '0', DATABASE_URL: await database('sqlite'), BROKER_URL: 'memory://', ...otlpEnvironment(receiver) });
     expect((await api.waitFor(SDK_STARTED))[1]).toBe('meeting-rooms');
     const port = Number((await api.waitFor(LISTENING))[1]);
     expect(api.openTelemetryImports()).toContain('@opentelemetry/sdk-node');
@@ -96,7 +87,7 @@ describe('the samples start the OpenTelemetry SDK only when OTEL_EXPORTER_OTLP_E
     await requireRabbitMq();
     const vhost = await ownVhost('sample-telemetry');
     try {
-      const shared = { DATABASE_URL: await database('postgres'), BROKER_URL: vhost.url, ...otelEnv(receiver) };
+      const shared = { DATABASE_URL: await database('postgres'), BROKER_URL: vhost.url, ...otlpEnvironment(receiver) };
       const api = start('api', { ...shared, PORT: '0', RUN_RELAY: 'false' });
       const port = Number((await api.waitFor(LISTENING))[1]);
       const relay = start('relay', shared);

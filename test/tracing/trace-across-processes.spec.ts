@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { createOutboxEntity } from 'nestjs-cqrs-broker/outbox';
 import { rawKafka } from '../brokers/support/kafka-raw.js';
 import { AMQP_URL, eventually, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requireRabbitMq, unique } from '../brokers/support/services.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { otlpEnvironment, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { startTracedProcess, type TracedProcess } from './support/traced-process.js';
 
 const KIND = { internal: 1, server: 2, producer: 4, consumer: 5 } as const;
@@ -49,12 +49,7 @@ describe.each([
     const child = startTracedProcess({
       ROLE: role,
       OTEL_SERVICE_NAME: `trace-${role}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_TRACES_SAMPLER: 'always_on',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
+      ...otlpEnvironment(receiver),
       TRACE_INSTRUMENT_BROKERS: instrumented ? '1' : '0',
       TRACE_BROKER: broker,
       TRACE_TOPIC: topic,

@@ -28,6 +28,19 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
+/**
+ * The standard OTEL_* variables that point a child process's Node SDK at `receiver`: traces only, over OTLP/HTTP JSON,
+ * every span sampled, batches sent every 100 ms.
+ */
+export const otlpEnvironment = (receiver: OtlpReceiver): Record<string, string> => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_TRACES_SAMPLER: 'always_on',
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+  OTEL_METRICS_EXPORTER: 'none',
+  OTEL_LOGS_EXPORTER: 'none',
+});
+
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const server: Server = createServer((request, response) => {
