@@ -7,7 +7,7 @@ import { createOutboxDialect, OutboxRelay, OutboxWakeup, type OutboxClaimMode } 
 import type { BrokerMessage, MessageBroker } from 'nestjs-cqrs-broker';
 import type { DataSource } from 'typeorm';
 import type { Benchmark, Side } from '../harness/benchmark.js';
-import { ratioResult, type BenchmarkResult } from '../harness/result.js';
+import { ratioResult } from '../harness/result.js';
 import { benchMessage, eventTemplate, uniqueName, type EventTemplate } from './support/bench-events.js';
 import { CountingBroker } from './support/counting-broker.js';
 import { cpuPerEvent, sampleCpu } from './support/cpu-time.js';
@@ -17,7 +17,10 @@ import { AmqpSink, createKafkaTopic, deleteKafkaTopic, RawAmqpPublisher, RawKafk
 import { AMQP_URL, DATABASE_LABEL, KAFKA_BROKERS, type BenchDatabase } from './support/services.js';
 
 const BATCH_SIZE = 100;
-const GOAL = 0.7;
+/** Issue 15: the relay at ≥ 0.8× the raw client's events/s from each database (PostgreSQL in either mode)… */
+const GOAL = 0.8;
+/** …and its CPU per event (relay + database) at most half the PostgreSQL lease relay's, in the best mode. */
+const CPU_GOAL = 0.5;
 const KAFKA_PARTITIONS = 3;
 const DRAIN_TIMEOUT_MS = 300_000;
 
@@ -131,8 +134,6 @@ function relayThroughputBenchmark(target: Target): Benchmark {
     return elapsed;
   };
 
-  const relayVsRaw = (result: BenchmarkResult, db: BenchDatabase) => 1 / ratioResult(result, relaySide(db), rawSide).ofMedians;
-  const walVsRaw = (result: BenchmarkResult) => 1 / ratioResult(result, walSide, rawSide).ofMedians;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
   return {
@@ -151,15 +152,26 @@ function relayThroughputBenchmark(target: Target): Benchmark {
     ],
     ratios: [
       ...DATABASES.map((db) => ({ numerator: relaySide(db), denominator: rawSide })),
+      ...DATABASES.map((db) => ({ numerator: lockSide(db), denominator: rawSide })),
       ...DATABASES.map((db) => ({ numerator: lockSide(db), denominator: relaySide(db) })),
       { numerator: walSide, denominator: rawSide },
     ],
-    goal: `The relay publishes at least ${GOAL}× the raw client's events/s, from each database.`,
+    goal: `The relay publishes at least ${GOAL}× the raw client's events/s from each database (PostgreSQL: the table with either claim, or the WAL; MariaDB: either claim), and its CPU time per event (relay + database) in its best mode is at most ${CPU_GOAL}× that of the PostgreSQL table relay with the lease claim.`,
     evaluateGoal(result) {
-      const rates = [...DATABASES.map((db) => ({ label: DATABASE_LABEL[db], rate: relayVsRaw(result, db) })), { label: 'PostgreSQL WAL', rate: walVsRaw(result) }];
+      const vsRaw = (side: string) => 1 / ratioResult(result, side, rawSide).ofMedians;
+      const modes = {
+        PostgreSQL: [relaySide('postgres'), lockSide('postgres'), walSide],
+        MariaDB: [relaySide('mariadb'), lockSide('mariadb')],
+      };
+      const rates = Object.entries(modes).map(([label, sides]) => ({ label, sides: sides.map((side) => ({ side, rate: vsRaw(side) })) }));
+      const best = rates.map(({ label, sides }) => ({ label, rate: Math.max(...sides.map((s) => s.rate)) }));
+      const totals = [...cpu].filter(([side]) => side !== rawSide).map(([side, runs]) => ({ side, total: median(runs.map((c) => c.total)) }));
+      const baseline = totals.find((t) => t.side === relaySide('postgres'))?.total;
+      const cheapest = totals.reduce((a, b) => (b.total < a.total ? b : a), totals[0]);
+      const cpuRatio = baseline && cheapest ? cheapest.total / baseline : NaN;
       return {
-        met: rates.every(({ rate }) => rate >= GOAL),
-        detail: `${rates.map(({ label, rate }) => `${label} relay = ${rate.toFixed(2)}× raw events/s`).join(', ')} (inverse of the ratio of median times), target ≥ ${GOAL}×.`,
+        met: best.every(({ rate }) => rate >= GOAL) && cpuRatio <= CPU_GOAL,
+        detail: `${rates.map(({ label, sides }) => `${label}: ${sides.map(({ side, rate }) => `${side.replace(` → ${TARGET_LABEL[target]}`, '')} ${rate.toFixed(2)}×`).join(', ')}`).join('; ')} raw events/s (inverse of the ratio of median times), target ≥ ${GOAL}× from each database; CPU per event: cheapest ${cheapest ? `${cheapest.side.replace(` → ${TARGET_LABEL[target]}`, '')} ${cpuRatio.toFixed(2)}×` : 'not measured'} the PostgreSQL lease relay's, target ≤ ${CPU_GOAL}×.`,
       };
     },
     extraTables() {
