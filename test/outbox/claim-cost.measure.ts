@@ -6,15 +6,17 @@
 // outside the repository holding
 //   import base from '<repo>/vitest.config.ts';
 //   export default { ...base, root: '<repo>', test: { ...base.test, include: ['test/outbox/claim-cost.measure.ts'], maxWorkers: 1 } };
-// and `npx vitest run --config <that file>` (MEASURE_ROWS changes the row count).
+// and `npx vitest run --config <that file>` (MEASURE_ROWS: rows; MEASURE_ORDERING: per-key or none; MEASURE_DATABASES: e.g. mariadb).
 import { performance } from 'node:perf_hooks';
 import { OutboxRelay, OutboxWakeup, createOutboxDialect, type OutboxClaimMode } from 'nestjs-cqrs-broker/outbox';
 import { connect, databases, dropTable, uniqueTable } from './databases.js';
 import { booked, openOutbox } from './harness.js';
 
 const ROWS = Number(process.env.MEASURE_ROWS ?? 10_000);
+const ORDERING = (process.env.MEASURE_ORDERING ?? 'per-key') as 'per-key' | 'none';
+const ONLY = process.env.MEASURE_DATABASES?.split(',');
 
-describe.each(databases.filter((db) => db.name !== 'sqlite'))('claim cost on $name', (db) => {
+describe.each(databases.filter((db) => db.name !== 'sqlite' && (!ONLY || ONLY.includes(db.name))))('claim cost on $name', (db) => {
   it.each(['lease', 'lock', 'lease', 'lock'] as OutboxClaimMode[])('claim %s', async (claim) => {
     const table = uniqueTable('cost');
     const writer = await openOutbox(db, table, { synchronize: true });
@@ -32,7 +34,7 @@ describe.each(databases.filter((db) => db.name !== 'sqlite'))('claim cost on $na
         broker: { publish: async () => undefined },
         wakeup: new OutboxWakeup(),
         listen: false,
-        options: { batchSize: 100, claim },
+        options: { batchSize: 100, claim, ordering: ORDERING },
       });
       const stats = async () =>
         db.name === 'postgres'
@@ -58,7 +60,7 @@ describe.each(databases.filter((db) => db.name !== 'sqlite'))('claim cost on $na
         pg = `, row versions/event ${((Number(after.upd) - Number(before.upd)) / ROWS).toFixed(2)} (HOT ${((Number(after.hot) - Number(before.hot)) / ROWS).toFixed(2)}), WAL ${(Number(bytes) / ROWS).toFixed(0)} B/event (whole cluster)`;
       }
       console.log(
-        `[claim-cost] ${db.name} claim ${claim}: ${ROWS} rows in ${batches} batches, ${(ms / batches).toFixed(2)} ms per 100 rows (claim + outcome), ${Math.round((ROWS / ms) * 1000)} events/s, relay CPU ${(((cpu.user + cpu.system) / ROWS)).toFixed(1)} µs/event${pg}`,
+        `[claim-cost] ${db.name} claim ${claim}, ordering ${ORDERING}: ${ROWS} rows in ${batches} batches, ${(ms / batches).toFixed(2)} ms per 100 rows (claim + outcome), ${Math.round((ROWS / ms) * 1000)} events/s, relay CPU ${(((cpu.user + cpu.system) / ROWS)).toFixed(1)} µs/event${pg}`,
       );
       expect(batches).toBe(ROWS / 100);
     } finally {
