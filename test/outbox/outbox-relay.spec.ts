@@ -322,9 +322,8 @@ describe.each(lockDatabases)("outbox relay with claim: 'lock' on $name", (db) =>
     }
   });
 
-  // PostgreSQL only (registered only there): MariaDB has no transaction-scoped idle timeout.
-  if (db.name === 'postgres')
-    it('a batch whose relay went silent (no outcome, connection open) is ended by the database after 2 × leaseMs + 5 s', async () => {
+  // PostgreSQL: idle_in_transaction_session_timeout; MariaDB: idle_transaction_timeout (whole seconds), set for the batch.
+  it('a batch whose relay went silent (no outcome, connection open) is ended by the database after 2 × leaseMs + 5 s', async () => {
       const ids = await addEvents(2);
       const dialect = createOutboxDialect(outbox.dataSource, table) as LockingOutboxDialect;
       const silent = await dialect.claimLocked(10, 'per-key', 100, undefined);
@@ -338,6 +337,22 @@ describe.each(lockDatabases)("outbox relay with claim: 'lock' on $name", (db) =>
       await broker.drain();
       expect(idsOf(received)).toEqual(ids);
       await expect(silent.markPublished(silent.rows.map((r) => r.id))).rejects.toThrow();
+    });
+
+  if (db.name === 'mariadb')
+    it("gives the connection back to the pool with the server's idle_transaction_timeout, not the batch's", async () => {
+      await addEvents(2);
+      const { dataSource, dialect } = await singleConnection();
+      try {
+        const batch = await (dialect as LockingOutboxDialect).claimLocked(10, 'per-key', 30_000, undefined);
+        expect(batch.rows).toHaveLength(2);
+        await batch.markPublished(batch.rows.map((r) => r.id));
+        const [{ after }] = await dataSource.query('SELECT @@SESSION.idle_transaction_timeout AS after');
+        // The batch set it (the silent-relay case above shows it ends the batch); the pool gets the default back.
+        expect(Number(after)).toBe(0);
+      } finally {
+        await dataSource.destroy();
+      }
     });
 
   it('a failed publish counts the attempt and waits out the backoff; after maxAttempts the row is dead; replay publishes it', async () => {
@@ -417,6 +432,25 @@ describe.each(lockDatabases)("outbox relay with claim: 'lock' on $name", (db) =>
     expect(await outbox.relay(broker, lock).drain()).toBe(3);
     await broker.drain();
     expect(idsOf(received)).toEqual(ids);
+  });
+
+  it('stopping while the broker hangs also gives back the batch claimed behind the hung one, at once', async () => {
+    const ids = await addEvents(5);
+    const hung = new GatedBroker();
+    // Full batches of 2: while the first publishes (forever), the loop has already claimed the next 2 under lock.
+    const relay = outbox.relay(hung, { ...lock, batchSize: 2, ordering: 'none', leaseMs: 600_000, shutdownTimeoutMs: 100 });
+    try {
+      relay.start();
+      await eventually(() => hung.publishing, 'the relay is publishing its first batch');
+      await relay.stop();
+      const { broker, received } = recordingBroker();
+      // Within seconds, not after leaseMs: every row is free for another relay.
+      expect(await outbox.relay(broker, { ...lock, batchSize: 100, ordering: 'none' }).drain()).toBe(5);
+      await broker.drain();
+      expect(idsOf(received).sort()).toEqual([...ids].sort());
+    } finally {
+      hung.open();
+    }
   });
 
   it.each([

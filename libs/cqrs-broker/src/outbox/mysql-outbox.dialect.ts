@@ -19,6 +19,8 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
   readonly database = 'mysql' as const;
   /** `FORCE INDEX (…)` for the lock claim, once read (see {@link lockClaimIndex}). */
   private claimIndexHint?: Promise<string>;
+  /** Whether the server is MariaDB (it has `idle_transaction_timeout`; MySQL does not), asked once. */
+  private mariaDb?: Promise<boolean>;
 
   protected quote(identifier: string): string {
     return `\`${identifier}\``;
@@ -64,15 +66,21 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
 
   /**
    * `relay.claim: 'lock'`: the lease claim's transaction without the lease
-   * UPDATE, left open while the batch is published. (MariaDB has no
-   * transaction-scoped idle timeout: a relay cut off from the server keeps
-   * its rows until the server drops the connection, see `wait_timeout`.)
+   * UPDATE, left open while the batch is published. On MariaDB the session's
+   * `idle_transaction_timeout` is set to 2 × `holdMs` + 5 s for the batch
+   * (and back to the server's default before the connection returns to the
+   * pool), so a relay that froze with the connection open (SIGSTOP, a paused
+   * VM) loses its rows to the server as on PostgreSQL. MySQL has no such
+   * setting: there the server keeps them until it drops the connection
+   * (`wait_timeout`).
    */
-  override async claimLocked(limit: number, ordering: OutboxOrdering, _holdMs: number, afterId?: string): Promise<OutboxLockedBatch> {
+  override async claimLocked(limit: number, ordering: OutboxOrdering, holdMs: number, afterId?: string): Promise<OutboxLockedBatch> {
     const runner = this.dataSource.createQueryRunner();
-    const transaction = new MysqlOutboxLockTransaction(runner);
+    const idleTimeout = (await this.isMariaDb()) ? Math.ceil((2 * holdMs + 5_000) / 1000) : undefined;
+    const transaction = new MysqlOutboxLockTransaction(runner, idleTimeout !== undefined);
     try {
       const hint = await this.lockClaimIndex();
+      if (idleTimeout !== undefined) await runner.query(`SET SESSION idle_transaction_timeout = ${Math.min(idleTimeout, 31_536_000)}`);
       await runner.startTransaction('READ COMMITTED');
       const rows = await this.lockDue(runner, limit, ordering, afterId, hint);
       if (!rows.length) await transaction.rollback();
@@ -95,6 +103,17 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
    * other's rows at the first record. The index is looked up once by its
    * columns (its name depends on how the table was made); without one, no hint.
    */
+  private isMariaDb(): Promise<boolean> {
+    this.mariaDb ??= this.run('SELECT VERSION() AS version', []).then(
+      ({ rows }) => /mariadb/i.test(String(rows[0]?.version ?? '')),
+      (error: unknown) => {
+        this.mariaDb = undefined;
+        throw error;
+      },
+    );
+    return this.mariaDb;
+  }
+
   private lockClaimIndex(): Promise<string> {
     this.claimIndexHint ??= (async () => {
       const { schema, table } = parseTableName(this.tableName);

@@ -10,7 +10,11 @@ import type { QueryOutcome } from './outbox.dialect.js';
 export class MysqlOutboxLockTransaction implements OutboxLockTransaction {
   private released = false;
 
-  constructor(private readonly runner: QueryRunner) {}
+  constructor(
+    private readonly runner: QueryRunner,
+    /** The claim set the session's `idle_transaction_timeout` (MariaDB): put back to the default before the connection returns to the pool. */
+    private readonly resetIdleTimeout = false,
+  ) {}
 
   async run(statement: OutboxLockStatement): Promise<QueryOutcome> {
     const result = await this.runner.query(statement.sql, [...statement.values], true);
@@ -43,6 +47,10 @@ export class MysqlOutboxLockTransaction implements OutboxLockTransaction {
   private async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    if (this.resetIdleTimeout) {
+      // A dead connection fails this and is dropped by the pool; a live one goes back as the app expects it.
+      await this.runner.query('SET SESSION idle_transaction_timeout = DEFAULT').catch(() => undefined);
+    }
     await this.runner.release();
   }
 }

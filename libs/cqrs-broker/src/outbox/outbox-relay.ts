@@ -101,6 +101,8 @@ export class OutboxRelay {
   private purging?: Promise<number>;
   /** The batch being published (for `stop` to give back when the publish outlasts the shutdown timeout). */
   private inFlight?: OutboxClaimedBatch;
+  /** The next batch, claimed while `inFlight` publishes: `stop` gives it back too (with 'lock' it holds a connection and its rows). */
+  private prefetched?: Promise<{ batch: OutboxClaimedBatch; more: boolean }>;
   /** Id of the last row of the loop's last full claim: the next claim starts after it. */
   private cursor?: string;
   /** When the loop last claimed from the start of the table (performance.now()). */
@@ -210,6 +212,11 @@ export class OutboxRelay {
       const released = await held.release().catch(() => 0);
       this.logger.warn(`Outbox relay ${this.relayId} stopped before its publish finished: released ${released} rows for another relay`);
     }
+    if (!finished) {
+      // The batch claimed behind the hung one: given back now, not when the loop ends (after the publish times out).
+      const next = (await this.prefetched?.catch(() => undefined))?.batch;
+      if (next?.rows.length) await next.release().catch(() => 0);
+    }
     await this.remoteCommits?.stop();
     await this.purging?.catch(() => undefined);
     this.loop = undefined;
@@ -226,18 +233,17 @@ export class OutboxRelay {
    * claim skips the keys still in flight: they come in a later claim.)
    */
   private async run(signal: AbortSignal): Promise<void> {
-    let prefetched: Promise<{ batch: OutboxClaimedBatch; more: boolean }> | undefined;
     while (!signal.aborted) {
       let full = false;
       try {
         await this.remoteCommits?.start();
-        const claim = prefetched ?? this.claimNext();
-        prefetched = undefined;
+        const claim = this.prefetched ?? this.claimNext();
+        this.prefetched = undefined;
         const { batch, more } = await claim;
         full = more;
-        if (full) prefetched = this.claimNext();
+        if (full) this.prefetched = this.claimNext();
         // Keep an unobserved rejection of the prefetch from crashing the process; it is rethrown where awaited.
-        prefetched?.catch(() => undefined);
+        this.prefetched?.catch(() => undefined);
         if (batch.rows.length) await this.publishRows(batch, false);
       } catch (error) {
         this.logger.error(`Outbox relay ${this.relayId} failed a round: ${(error as Error)?.message ?? error}`);
@@ -247,7 +253,8 @@ export class OutboxRelay {
     }
     await this.marking;
     // Stopping: give a claimed but unpublished batch back at once rather than when its lease runs out.
-    const unpublished = (await prefetched?.catch(() => undefined))?.batch;
+    const unpublished = (await this.prefetched?.catch(() => undefined))?.batch;
+    this.prefetched = undefined;
     if (unpublished?.rows.length) await unpublished.release().catch(() => 0);
   }
 

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConfigurationException } from '../errors/configuration.exception.js';
+import { InvalidOptionException } from '../errors/invalid-option.exception.js';
 import { OUTBOX_CDC_NO_REPLICATION, OUTBOX_CDC_WAL_LEVEL } from '../errors/messages.js';
 import type { OutboxOrdering, OutboxRelaySource } from './outbox-options.interface.js';
 import { OutboxStatus } from './outbox-status.js';
@@ -212,7 +213,7 @@ export class PostgresOutboxDialect extends LockingOutboxDialect {
 /** A non-negative integer's digits, for literal SQL; anything else is a bug and throws. */
 function integer(value: number | string): string {
   const digits = String(typeof value === 'number' ? Math.round(value) : value);
-  if (!/^\d{1,19}$/.test(digits)) throw new RangeError(`not a row id or count: ${digits}`);
+  if (!/^\d{1,19}$/.test(digits)) throw new InvalidOptionException('an outbox row id or count', 'a non-negative integer', value);
   return digits;
 }
 
