@@ -1,7 +1,9 @@
 // With relay.source 'logical-replication' the backlog is WAL, not rows: OutboxAdmin's stats() and backlog() report the
-// slot (streamed or not, bytes behind), the outbox gauges export its lag, and a table outbox reports no slot.
+// slot (streamed or not, bytes behind), the outbox gauges export its lag, the health indicator goes down past
+// maxReplicationLagBytes, and a table outbox reports no slot.
 import { Registry } from 'prom-client';
 import { InMemoryMessageBroker, registerOutboxGauges } from 'nestjs-cqrs-broker';
+import { OutboxHealthIndicator } from 'nestjs-cqrs-broker/health';
 import { createOutboxDialect, OUTBOX_DEFAULTS, OutboxAdmin } from 'nestjs-cqrs-broker/outbox';
 import { booked, eventually, openOutbox, type TestOutbox } from './harness.js';
 import { dropTable, uniqueTable } from './databases.js';
@@ -31,6 +33,11 @@ describe('the replication slot in OutboxAdmin stats on PostgreSQL', () => {
     expect(before).toMatchObject({ pending: 0, published: 0, dead: 0, replication: { slotName: cdc.slotName, active: false } });
     expect(before.replication!.lagBytes).toBeGreaterThan(20 * 100);
     expect((await admin.backlog()).replication).toMatchObject({ slotName: cdc.slotName, active: false });
+    const health = new OutboxHealthIndicator(admin);
+    expect(await health.check('outbox', { maxReplicationLagBytes: 1 })).toEqual({
+      outbox: { status: 'down', reason: 'replication-lag-too-high', maxReplicationLagBytes: 1, pending: 0, dead: 0, oldestPendingAgeMs: 0, replicationLagBytes: expect.any(Number), slotActive: false },
+    });
+    expect(await health.check('outbox')).toMatchObject({ outbox: { status: 'up', slotActive: false } });
 
     const registry = new Registry();
     await registerOutboxGauges(admin, { registry, cacheTtlMs: 0 });
