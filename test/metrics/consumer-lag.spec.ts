@@ -49,7 +49,16 @@ describe('cqrs_broker_consumer_lag on Kafka', () => {
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();
   });
-  afterAll(() => broker?.close());
+  /** The topics these tests made, deleted after (a single-node Kafka keeps every topic's log). */
+  const topics: string[] = [];
+  afterAll(async () => {
+    await broker?.close();
+    if (!topics.length) return;
+    const admin = rawKafka().admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  });
 
   it('a consumer that starts 5 messages behind shows lag 5 on its partition while its handler holds the first, 0 once drained, and no series once closed', async () => {
     const topic = unique('lag-kafka');
@@ -57,6 +66,7 @@ describe('cqrs_broker_consumer_lag on Kafka', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
+    topics.push(topic);
     await publish(...[0, 1, 2, 3, 4].map((seq) => probeEvent(topic, { key: 'k', seq, block: true })));
 
     const registry = new Registry();
@@ -93,6 +103,7 @@ describe('cqrs_broker_consumer_lag on Kafka', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
     await admin.disconnect();
+    topics.push(topic);
     const messages = (from: number) => Array.from({ length: 10 }, (_, i) => probeEvent(topic, { key: `key-${i}`, seq: from + i }));
     await publish(...messages(0));
 

@@ -60,6 +60,8 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
   private readonly topology: AmqpTopology;
   private readonly lagIntervalMs: number;
   private lagTimer?: NodeJS.Timeout;
+  /** A channel of its own for the checks: a check of a vanished queue (404) closes its channel, and must not close the consuming one (its unacknowledged deliveries would be redelivered). */
+  private lagChannel?: ChannelWrapper;
   /** The queues whose lag is reported. */
   private lagQueues: readonly string[] = [];
 
@@ -182,18 +184,19 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
 
   /** With metrics on: reports the ready messages of `queues` now, then every `lagIntervalMs` (one check at a time). */
   private startLagChecks(queues: readonly string[]): void {
-    if (!this.reportsLag) return;
+    if (!this.reportsLag || !this.connection) return;
     this.lagQueues = queues;
+    const lagChannel = (this.lagChannel = this.connection.createChannel({ name: `cqrs-broker-consumer-lag:${this.consumerGroup}`, json: false }));
+    lagChannel.on('error', () => undefined);
     let checking = false;
     const check = async () => {
       if (checking) return;
       checking = true;
       try {
         for (const queue of queues) {
-          const channel = this.channel;
-          if (!channel) return;
-          // Not connected (reconnecting): the last value stands until the next check.
-          const reply = await channel.checkQueue(queue).catch(() => undefined);
+          if (this.lagChannel !== lagChannel) return;
+          // Not connected (reconnecting), or the queue is gone: the last value stands until the next check.
+          const reply = await lagChannel.checkQueue(queue).catch(() => undefined);
           if (reply && this.lagTimer) this.reportLag(queue, undefined, reply.messageCount);
         }
       } finally {
@@ -209,6 +212,8 @@ export class AmqpEventConsumer extends BrokerEventConsumer {
     if (!this.lagTimer) return;
     clearInterval(this.lagTimer);
     this.lagTimer = undefined;
+    void this.lagChannel?.close().catch(() => undefined);
+    this.lagChannel = undefined;
     for (const queue of this.lagQueues) this.reportLag(queue, undefined, undefined);
     this.lagQueues = [];
   }

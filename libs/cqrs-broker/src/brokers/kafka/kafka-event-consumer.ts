@@ -165,7 +165,8 @@ export class KafkaEventConsumer extends BrokerEventConsumer {
       await heartbeat();
     }
     // The whole batch is done: what is left is behind its last offset (control records after the last message included).
-    if (highWatermark !== undefined) this.partitionLag(batch.topic, batch.partition, Number(batch.offsetLag()));
+    // Not for a partition a rebalance took meanwhile: its series was dropped and is the new owner's to report.
+    if (highWatermark !== undefined && !isStale()) this.partitionLag(batch.topic, batch.partition, Number(batch.offsetLag()));
   }
 
   /**
