@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { parseTableName } from './outbox-database.js';
 import type { OutboxOrdering } from './outbox-options.interface.js';
@@ -82,7 +83,11 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
       const hint = await this.lockClaimIndex();
       if (idleTimeout !== undefined) await runner.query(`SET SESSION idle_transaction_timeout = ${Math.min(idleTimeout, 31_536_000)}`);
       await runner.startTransaction('READ COMMITTED');
-      const rows = await this.lockDue(runner, limit, ordering, afterId, hint);
+      const rows = await this.lockDue(runner, limit, ordering, afterId, hint).catch((error: { errno?: number }) => {
+        // ER_KEY_DOES_NOT_EXITS: the index was dropped or renamed since it was looked up; look again next claim.
+        if (error?.errno === 1176) this.claimIndexHint = undefined;
+        throw error;
+      });
       if (!rows.length) await transaction.rollback();
       return new OutboxLockedBatch(this, transaction, this.toClaimed(rows));
     } catch (error) {
@@ -122,7 +127,14 @@ export class MysqlOutboxDialect extends LockingOutboxDialect {
          GROUP BY INDEX_NAME HAVING GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) = 'status,id'`,
         [schema ?? null, table],
       );
-      return rows.length ? ` FORCE INDEX (${this.quote(String(rows[0].name))})` : '';
+      if (!rows.length) {
+        // A table made without the library's migration: the claim still works, but may wait on other batches' locks.
+        new Logger('OutboxRelay').warn(
+          `Outbox table ${this.tableName} has no (status, id) index: the lock claim cannot keep to it and may wait up to innodb_lock_wait_timeout on other batches; create it (createOutboxMigrations does)`,
+        );
+        return '';
+      }
+      return ` FORCE INDEX (${this.quote(String(rows[0].name))})`;
     })().catch((error: unknown) => {
       this.claimIndexHint = undefined;
       throw error;
