@@ -1,16 +1,9 @@
 import type { OutboxOrdering } from './outbox-options.interface.js';
-import { OutboxStatus } from './outbox-status.js';
 import type { OutboxLockedBatch } from './outbox-locked-batch.js';
-import { OutboxDialect, type ClaimedOutboxRow, type QueryOutcome } from './outbox.dialect.js';
-
-/** Longest `last_error` stored (as the lease statements do). */
-const ERROR_MAX_LENGTH = 4_000;
+import { OutboxDialect, type ClaimedOutboxRow, type OutboxSqlStatement, type QueryOutcome } from './outbox.dialect.js';
 
 /** One statement with its bound values (none: literal SQL the dialect may send with its COMMIT). */
-export interface OutboxLockStatement {
-  readonly sql: string;
-  readonly values: readonly unknown[];
-}
+export type OutboxLockStatement = OutboxSqlStatement;
 
 /** The open transaction of a {@link OutboxLockedBatch}, on a pooled connection of its own. */
 export interface OutboxLockTransaction {
@@ -49,10 +42,7 @@ export abstract class LockingOutboxDialect extends OutboxDialect {
 
   /** @internal The rows the broker accepted, published (rows a relay died holding are pending again, never published here twice). */
   lockedPublishedStatement(ids: readonly string[]): OutboxLockStatement {
-    const p = this.params();
-    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, ids)} AND status = '${OutboxStatus.pending}'`;
-    return { sql, values: p.values };
+    return this.publishedStatement(ids);
   }
 
   /** @internal A failed publish: what `markFailed` records, for locked rows. */
@@ -62,27 +52,11 @@ export abstract class LockingOutboxDialect extends OutboxDialect {
     maxAttempts: number,
     delayMs: (attempt: number) => number,
   ): OutboxLockStatement {
-    const p = this.params();
-    // As in markFailed: status and next_attempt_at before attempts (MySQL evaluates SET left to right),
-    // and values bound in the order their placeholders appear.
-    const attemptValues = [...new Set(rows.map((r) => r.attempts))];
-    const status = `CASE WHEN attempts + 1 >= ${p.add(maxAttempts)} THEN '${OutboxStatus.dead}' ELSE '${OutboxStatus.pending}' END`;
-    const whens = attemptValues.map((a) => `WHEN ${p.add(a)} THEN ${this.nowPlus(p, delayMs(a + 1))}`).join(' ');
-    const sql = `UPDATE ${this.table} SET
-        status = ${status},
-        next_attempt_at = CASE attempts ${whens} ELSE ${this.now} END,
-        last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))},
-        locked_by = NULL, locked_until = NULL,
-        attempts = attempts + 1${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, rows.map((r) => r.id))} AND status = '${OutboxStatus.pending}'`;
-    return { sql, values: p.values };
+    return this.failedStatement(rows, error, maxAttempts, delayMs);
   }
 
   /** @internal Unreadable locked rows, dead at once. */
   lockedDeadStatement(ids: readonly string[], error: string): OutboxLockStatement {
-    const p = this.params();
-    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.dead}', last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))}, locked_by = NULL, locked_until = NULL, attempts = attempts + 1${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, ids)} AND status = '${OutboxStatus.pending}'`;
-    return { sql, values: p.values };
+    return this.deadStatement(ids, error);
   }
 }

@@ -61,6 +61,12 @@ export interface OutboxBacklog {
   readonly replication?: OutboxReplicationSlot;
 }
 
+/** One SQL statement with its bound values, in the order their placeholders appear. */
+export interface OutboxSqlStatement {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+}
+
 /** Row counts and backlog age. @publicApi */
 export interface OutboxStats {
   readonly pending: number;
@@ -156,7 +162,7 @@ export abstract class OutboxDialect {
   /** SQL for the age in ms of a time column expression. */
   protected abstract ageMs(expression: string): string;
   /** Runs one statement on its own (autocommit), outside any transaction of the app. */
-  protected async run(sql: string, values: unknown[]): Promise<QueryOutcome> {
+  protected async run(sql: string, values: readonly unknown[]): Promise<QueryOutcome> {
     // A pooled connection of its own: never one an app transaction is using.
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -267,10 +273,8 @@ export abstract class OutboxDialect {
   /** Marks a relay's leased rows published; returns how many it still held. */
   async markPublished(ids: readonly string[], relayId: string): Promise<number> {
     if (!ids.length) return 0;
-    const p = this.params();
-    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
-    return (await this.run(sql, p.values)).affected;
+    const { sql, values } = this.publishedStatement(ids, relayId);
+    return (await this.run(sql, values)).affected;
   }
 
   /**
@@ -286,6 +290,37 @@ export abstract class OutboxDialect {
     delayMs: (attempt: number) => number,
   ): Promise<number> {
     if (!rows.length) return 0;
+    const { sql, values } = this.failedStatement(rows, error, maxAttempts, delayMs, relayId);
+    return (await this.run(sql, values)).affected;
+  }
+
+  /** Rows that can never be published (e.g. an unknown codec) go dead at once. */
+  async markDead(ids: readonly string[], relayId: string, error: string): Promise<number> {
+    if (!ids.length) return 0;
+    const { sql, values } = this.deadStatement(ids, error, relayId);
+    return (await this.run(sql, values)).affected;
+  }
+
+  /**
+   * The outcome statements of a batch, shared by both claims: with `relayId`
+   * (the lease claim) only rows that relay still holds change; without (the
+   * lock claim) the batch's row locks are the guard.
+   */
+  protected publishedStatement(ids: readonly string[], relayId?: string): OutboxSqlStatement {
+    const p = this.params();
+    const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.published}', published_at = ${this.now}, locked_by = NULL, locked_until = NULL${this.relayUpdateFrom}
+      WHERE ${this.idIn(p, ids)}${this.heldBy(p, relayId)} AND status = '${OutboxStatus.pending}'`;
+    return { sql, values: p.values };
+  }
+
+  /** See {@link publishedStatement}. */
+  protected failedStatement(
+    rows: readonly Pick<ClaimedOutboxRow, 'id' | 'attempts'>[],
+    error: string,
+    maxAttempts: number,
+    delayMs: (attempt: number) => number,
+    relayId?: string,
+  ): OutboxSqlStatement {
     const p = this.params();
     // status and next_attempt_at come before attempts: MySQL evaluates SET left to right with updated values.
     // Placeholders may be positional (?): bind in the order they appear in the text.
@@ -298,17 +333,20 @@ export abstract class OutboxDialect {
         last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))},
         locked_by = NULL, locked_until = NULL,
         attempts = attempts + 1${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, rows.map((r) => r.id))} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
-    return (await this.run(sql, p.values)).affected;
+      WHERE ${this.idIn(p, rows.map((r) => r.id))}${this.heldBy(p, relayId)} AND status = '${OutboxStatus.pending}'`;
+    return { sql, values: p.values };
   }
 
-  /** Rows that can never be published (e.g. an unknown codec) go dead at once. */
-  async markDead(ids: readonly string[], relayId: string, error: string): Promise<number> {
-    if (!ids.length) return 0;
+  /** See {@link publishedStatement}. */
+  protected deadStatement(ids: readonly string[], error: string, relayId?: string): OutboxSqlStatement {
     const p = this.params();
     const sql = `UPDATE ${this.table} SET status = '${OutboxStatus.dead}', last_error = ${p.add(error.slice(0, ERROR_MAX_LENGTH))}, locked_by = NULL, locked_until = NULL, attempts = attempts + 1${this.relayUpdateFrom}
-      WHERE ${this.idIn(p, ids)} AND locked_by = ${p.add(relayId)} AND status = '${OutboxStatus.pending}'`;
-    return (await this.run(sql, p.values)).affected;
+      WHERE ${this.idIn(p, ids)}${this.heldBy(p, relayId)} AND status = '${OutboxStatus.pending}'`;
+    return { sql, values: p.values };
+  }
+
+  private heldBy(p: SqlParams, relayId: string | undefined): string {
+    return relayId === undefined ? '' : ` AND locked_by = ${p.add(relayId)}`;
   }
 
   /** Gives leased rows back for any relay to claim at once. */
