@@ -38,10 +38,14 @@ const MYSQL_ERRNOS = new Set([1205, 1213, 1040, 1053, 1927, 2006, 2013]);
 
 const SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
 
-/** Names of error classes that only ever mean "not connected" (TypeORM) or "broker unreachable" (kafkajs). */
+/** Names of error classes that mean "not connected" (TypeORM) or "broker unreachable" (kafkajs). */
 const TRANSIENT_NAMES = new Set([
   'CannotExecuteNotConnectedError',
   'ConnectionIsNotSetError',
+  // TypeORM releases a query runner itself when its PostgreSQL connection fails (pg_terminate_backend, a restart),
+  // so the next query on it reports this instead of the connection's error. (Code that queries a runner after
+  // releasing it gets the same error: a bug, which is then waited out as an outage up to outage.maxWaitMs.)
+  'QueryRunnerAlreadyReleasedError',
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
   'KafkaJSRequestTimeoutError',
