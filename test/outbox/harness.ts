@@ -23,7 +23,7 @@ import {
   type OutboxRelayOptions,
 } from 'nestjs-cqrs-broker/outbox';
 import { EntitySchema, type DataSource } from 'typeorm';
-import { connect, type TestDatabase } from './databases.js';
+import { connect, dropTable, uniqueTable, type TestDatabase } from './databases.js';
 
 export interface RoomBookedPayload {
   readonly bookingId: number;
@@ -116,3 +116,41 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 
 /** Event ids in the order the broker received them. */
 export const idsOf = (messages: readonly BrokerMessage[]) => messages.map((m) => m.eventId);
+
+/**
+ * A table of the describe block's own on `db` (`prefix` + a random suffix): opened with `synchronize` before
+ * all its tests and handed to `opened`, emptied before each test, dropped after all. Returns the table's name.
+ */
+export function useOutboxTable(db: TestDatabase, prefix: string, opened: (outbox: TestOutbox) => void): string {
+  const table = uniqueTable(prefix);
+  let outbox: TestOutbox;
+  beforeAll(async () => {
+    outbox = await openOutbox(db, table, { synchronize: true });
+    opened(outbox);
+  });
+  afterAll(async () => {
+    await dropTable(outbox.dataSource, table);
+    await outbox.close();
+  });
+  beforeEach(async () => {
+    await outbox.dataSource.query(`DELETE FROM ${outbox.dataSource.driver.escape(table)}`);
+  });
+  return table;
+}
+
+/** Writes `count` booked events of `key` in one transaction; returns their event ids in id order. */
+export async function addBooked(outbox: TestOutbox, count: number, key?: string): Promise<string[]> {
+  const events = Array.from({ length: count }, (_, i) => booked(i, key));
+  await outbox.transaction.run(async (tx) => tx.add(...events));
+  return events.map((e) => e.eventId);
+}
+
+/** Publishes batch after batch until a claim comes back empty; returns how many were published. */
+export async function publishUntilEmpty(relay: OutboxRelay): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await relay.publishBatch();
+    total += result.published;
+    if (!result.claimed) return total;
+  }
+}

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerMessage, MessageBroker } from 'nestjs-cqrs-broker';
 import { createOutboxDialect } from 'nestjs-cqrs-broker/outbox';
-import { databases, dropTable, uniqueTable } from './databases.js';
-import { booked, eventually, openOutbox, type TestOutbox } from './harness.js';
+import { databases } from './databases.js';
+import { addBooked, booked, eventually, openOutbox, publishUntilEmpty, useOutboxTable, type TestOutbox } from './harness.js';
 
 /**
  * Records what it accepts, per key, at the moment a publish completes (after
@@ -34,37 +34,13 @@ class RecordingBroker implements MessageBroker {
 }
 
 describe.each(databases)('per-key ordering on $name', (db) => {
-  const table = uniqueTable('order');
   let outbox: TestOutbox;
+  const table = useOutboxTable(db, 'order', (opened) => (outbox = opened));
   const q = () => outbox.dataSource.driver.escape(table);
 
-  beforeAll(async () => {
-    outbox = await openOutbox(db, table, { synchronize: true });
-  });
-  afterAll(async () => {
-    await dropTable(outbox.dataSource, table);
-    await outbox.close();
-  });
-  beforeEach(async () => {
-    await outbox.dataSource.query(`DELETE FROM ${q()}`);
-  });
+  const add = (key: string | undefined, count = 1) => addBooked(outbox, count, key);
 
-  /** Writes `count` events with `key`, one transaction; returns their event ids in id order. */
-  const add = async (key: string | undefined, count = 1) => {
-    const events = Array.from({ length: count }, (_, i) => booked(i, key));
-    await outbox.transaction.run(async (tx) => tx.add(...events));
-    return events.map((e) => e.eventId);
-  };
-
-  /** Publishes until a claim comes back empty; returns how many were published. */
-  const drainAll = async (relay: ReturnType<TestOutbox['relay']>) => {
-    let total = 0;
-    for (;;) {
-      const result = await relay.publishBatch();
-      total += result.published;
-      if (!result.claimed) return total;
-    }
-  };
+  const drainAll = publishUntilEmpty;
 
   it('3 relays in parallel on 3,000 rows over 30 keys: each key reaches the broker in id order, every event exactly once', async () => {
     const written = new Map<string, string[]>();
@@ -185,36 +161,14 @@ class GatedBroker implements MessageBroker {
 }
 
 describe.each(databases.filter((db) => db.name !== 'sqlite'))("per-key ordering with claim: 'lock' on $name", (db) => {
-  const table = uniqueTable('olock');
   let outbox: TestOutbox;
+  const table = useOutboxTable(db, 'olock', (opened) => (outbox = opened));
   const q = () => outbox.dataSource.driver.escape(table);
   const lock = { claim: 'lock' as const };
 
-  beforeAll(async () => {
-    outbox = await openOutbox(db, table, { synchronize: true });
-  });
-  afterAll(async () => {
-    await dropTable(outbox.dataSource, table);
-    await outbox.close();
-  });
-  beforeEach(async () => {
-    await outbox.dataSource.query(`DELETE FROM ${q()}`);
-  });
+  const add = (key: string | undefined, count = 1) => addBooked(outbox, count, key);
 
-  const add = async (key: string | undefined, count = 1) => {
-    const events = Array.from({ length: count }, (_, i) => booked(i, key));
-    await outbox.transaction.run(async (tx) => tx.add(...events));
-    return events.map((e) => e.eventId);
-  };
-
-  const drainAll = async (relay: ReturnType<TestOutbox['relay']>) => {
-    let total = 0;
-    for (;;) {
-      const result = await relay.publishBatch();
-      total += result.published;
-      if (!result.claimed) return total;
-    }
-  };
+  const drainAll = publishUntilEmpty;
 
   it('3 relays on 3,000 rows over 30 keys, with retries and dead rows: each key in id order, every event once, dead rows replayed', async () => {
     const written = new Map<string, string[]>();

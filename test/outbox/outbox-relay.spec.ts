@@ -2,7 +2,7 @@ import { backoffDelay, ConfigurationException, InMemoryMessageBroker, type Broke
 import { createOutboxDialect, OutboxRelay, OutboxWakeup } from 'nestjs-cqrs-broker/outbox';
 import type { LockingOutboxDialect } from '../../libs/cqrs-broker/src/outbox/locking-outbox.dialect.js';
 import { connect, databases, dropTable, uniqueTable } from './databases.js';
-import { booked, eventually, idsOf, openOutbox, recordingBroker, type TestOutbox } from './harness.js';
+import { addBooked, booked, eventually, idsOf, openOutbox, recordingBroker, useOutboxTable, type TestOutbox } from './harness.js';
 
 /** A broker that rejects every publish. */
 class DownBroker implements MessageBroker {
@@ -30,26 +30,11 @@ class GatedBroker implements MessageBroker {
 }
 
 describe.each(databases)('outbox relay on $name', (db) => {
-  const table = uniqueTable('relay');
   let outbox: TestOutbox;
+  const table = useOutboxTable(db, 'relay', (opened) => (outbox = opened));
   const q = () => outbox.dataSource.driver.escape(table);
 
-  beforeAll(async () => {
-    outbox = await openOutbox(db, table, { synchronize: true });
-  });
-  afterAll(async () => {
-    await dropTable(outbox.dataSource, table);
-    await outbox.close();
-  });
-  beforeEach(async () => {
-    await outbox.dataSource.query(`DELETE FROM ${q()}`);
-  });
-
-  const addEvents = async (count: number, key?: string) => {
-    const events = Array.from({ length: count }, (_, i) => booked(i, key));
-    await outbox.transaction.run(async (tx) => tx.add(...events));
-    return events.map((e) => e.eventId);
-  };
+  const addEvents = (count: number, key?: string) => addBooked(outbox, count, key);
 
   it('a single relay publishes every row once, in id order, and marks it published', async () => {
     const first = await addEvents(7, 'room-1');
@@ -246,27 +231,12 @@ describe.each(databases)('outbox relay on $name', (db) => {
 const lockDatabases = databases.filter((db) => db.name !== 'sqlite');
 
 describe.each(lockDatabases)("outbox relay with claim: 'lock' on $name", (db) => {
-  const table = uniqueTable('lock');
   let outbox: TestOutbox;
+  const table = useOutboxTable(db, 'lock', (opened) => (outbox = opened));
   const q = () => outbox.dataSource.driver.escape(table);
   const lock = { claim: 'lock' as const };
 
-  beforeAll(async () => {
-    outbox = await openOutbox(db, table, { synchronize: true });
-  });
-  afterAll(async () => {
-    await dropTable(outbox.dataSource, table);
-    await outbox.close();
-  });
-  beforeEach(async () => {
-    await outbox.dataSource.query(`DELETE FROM ${q()}`);
-  });
-
-  const addEvents = async (count: number, key?: string) => {
-    const events = Array.from({ length: count }, (_, i) => booked(i, key));
-    await outbox.transaction.run(async (tx) => tx.add(...events));
-    return events.map((e) => e.eventId);
-  };
+  const addEvents = (count: number, key?: string) => addBooked(outbox, count, key);
 
   /** An outbox on the table whose pool holds one connection, and that connection's id on the server. */
   const singleConnection = async () => {
